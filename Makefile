@@ -1,0 +1,78 @@
+# coderun: mod_coderun (httpd module), sandboxd (worker daemon), tests.
+# `make run` and `make test` are the two commands a fresh machine needs.
+
+CC       ?= gcc
+CFLAGS   ?= -O2 -g
+SAN      ?=
+WARN      = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes
+HARDEN    = -D_FORTIFY_SOURCE=3 -fstack-protector-strong
+BUILD    ?= build
+PREFIX   ?= /usr/local
+
+APXS     ?= apxs
+APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null) \
+              $(shell apu-1-config --includes 2>/dev/null)
+APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null) \
+              $(shell apu-1-config --link-ld 2>/dev/null)
+
+SANDBOXD_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIE \
+                  -I/usr/include/postgresql -DSQL_DIR='"$(CURDIR)/sql"'
+SANDBOXD_LIBS   = -lpq -lseccomp -ljson-c -lcrypto -lpthread
+LINK_HARDEN     = -pie -Wl,-z,relro -Wl,-z,now
+
+# Everything in sandboxd/ but main.c is a library the unit tests link.
+SANDBOXD_LIB_SRC = $(filter-out sandboxd/main.c,$(wildcard sandboxd/*.c))
+SANDBOXD_LIB_OBJ = $(SANDBOXD_LIB_SRC:sandboxd/%.c=$(BUILD)/sandboxd/%.o)
+
+# mod_coderun.c and *_httpd.c are httpd glue; the rest is httpd-free (APR and
+# json-c only) and linked directly by the unit tests.
+MOD_SRC      = $(wildcard mod_coderun/*.c)
+MOD_CORE_SRC = $(filter-out mod_coderun/mod_coderun.c $(wildcard mod_coderun/*_httpd.c),$(MOD_SRC))
+MOD_CORE_OBJ = $(MOD_CORE_SRC:mod_coderun/%.c=$(BUILD)/mod_core/%.o)
+MOD_CFLAGS   = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIC $(APR_CFLAGS)
+
+UNIT_SRC  = $(wildcard t/unit/*.c)
+UNIT_BIN  = $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
+
+.PHONY: all module daemon unit clean
+all: module daemon unit
+
+daemon: $(BUILD)/sandboxd/sandboxd
+module: $(BUILD)/mod_coderun.so
+unit: $(UNIT_BIN)
+
+$(BUILD)/sandboxd/%.o: sandboxd/%.c $(wildcard sandboxd/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(SANDBOXD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsandboxd.a: $(SANDBOXD_LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/sandboxd/sandboxd: $(BUILD)/sandboxd/main.o $(BUILD)/libsandboxd.a
+	$(CC) $(SAN) $(LINK_HARDEN) -o $@ $^ $(SANDBOXD_LIBS)
+
+# apxs compiles in place with libtool; the .so is copied into $(BUILD).
+$(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h)
+	@mkdir -p $(@D)
+	cd mod_coderun && $(APXS) -c $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11) \
+	    $(if $(SAN),-Wl$(comma)$(SAN)) -ljson-c -lcrypto $(notdir $(MOD_SRC)) >/dev/null
+	cp mod_coderun/.libs/mod_coderun.so $@
+
+comma := ,
+
+$(BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -c -o $@ $<
+
+# Unit tests: t/unit/sandboxd_*.c link libsandboxd.a, t/unit/mod_*.c link the
+# httpd-free module files.
+$(BUILD)/t/sandboxd_%: t/unit/sandboxd_%.c t/unit/tap.h $(BUILD)/libsandboxd.a
+	@mkdir -p $(@D)
+	$(CC) $(SANDBOXD_CFLAGS) -Isandboxd -It/unit $(LINK_HARDEN) -o $@ $< $(BUILD)/libsandboxd.a $(SANDBOXD_LIBS)
+
+$(BUILD)/t/mod_%: t/unit/mod_%.c t/unit/tap.h $(MOD_CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -Imod_coderun -It/unit -o $@ $< $(MOD_CORE_OBJ) $(SAN) $(APR_LIBS) -ljson-c -lcrypto
+
+clean:
+	rm -rf $(BUILD) mod_coderun/.libs mod_coderun/*.la mod_coderun/*.lo mod_coderun/*.slo mod_coderun/*.o

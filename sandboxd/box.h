@@ -1,0 +1,78 @@
+/* box: run one program once inside the sandbox and report what happened.
+ * Owned by the sandbox (kernel facility files ns.c, mount.c, cgroup.c,
+ * seccomp.c, rlimit.c, identity.c); the job runner only calls box_run. */
+#ifndef CODERUN_BOX_H
+#define CODERUN_BOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum box_verdict {
+    BOX_OK,
+    BOX_RUNTIME_ERROR,
+    BOX_TIME_LIMIT,
+    BOX_MEMORY_LIMIT,
+    BOX_OUTPUT_LIMIT,
+    BOX_SECURITY_VIOLATION,
+    BOX_INTERNAL_ERROR
+};
+
+/* "ok", "runtime_error", ... exactly as stored in coderun.cases.verdict. */
+const char *box_verdict_name(enum box_verdict v);
+
+struct box_limits {
+    unsigned cpu_ms;     /* CPU time of all threads and children */
+    unsigned wall_ms;    /* wall clock; the whole pid namespace is killed */
+    unsigned memory_kb;  /* peak memory (cgroup, else address-space rlimit) */
+    unsigned output_kb;  /* stdout cap; over it -> BOX_OUTPUT_LIMIT */
+    unsigned pids;       /* processes + threads */
+    unsigned tmpfs_kb;   /* size of the writable work dir and /tmp */
+};
+
+/* Host-side settings shared by every run of this sandboxd. */
+struct box_config {
+    const char *box_dir;   /* scratch root on the host, one subdir per slot */
+    unsigned uid_base;     /* slot i runs as uid/gid uid_base + i */
+    char mode[16];         /* filled by box_init: "cgroup2", "cgroup1", "degraded" */
+};
+
+struct box_spec {
+    const char *const *argv;     /* argv[0] absolute inside the box; other paths
+                                    relative to the working directory */
+    const char *const *env;      /* complete environment, NULL-terminated */
+    const char *job_dir;         /* host dir holding the job's files (source,
+                                    compiled binary); the run's working dir */
+    bool job_dir_writable;       /* true for a compile step: results stay */
+    const char *const *ro_binds; /* extra host paths the language needs, or NULL */
+    const char *stdin_data;      /* may contain NUL bytes */
+    size_t stdin_len;
+    struct box_limits limits;
+    unsigned slot;               /* selects uid/gid and cgroup name */
+};
+
+struct box_result {
+    enum box_verdict verdict;
+    int exit_code;            /* -1 when killed by a signal */
+    int signal;               /* 0 when it exited */
+    double cpu_ms, wall_ms;
+    long memory_kb;           /* peak */
+    char *out;                /* stdout, NUL-terminated copy, out_len bytes */
+    size_t out_len;
+    bool out_truncated;
+    char *err;                /* stderr tail, at most 4 KiB */
+    size_t err_len;
+    bool err_truncated;
+    char reason[256];         /* internal error, forbidden call, limit hit */
+};
+
+/* Detect cgroup v2 / v1 / none and prepare box_dir. 0 on success. */
+int box_init(struct box_config *cfg, char *err, size_t errlen);
+
+/* Run once. Returns 0 when res is filled (any verdict, including
+ * BOX_INTERNAL_ERROR with res->reason); never runs with less isolation. */
+int box_run(const struct box_config *cfg, const struct box_spec *spec,
+            struct box_result *res);
+
+void box_result_free(struct box_result *res);
+
+#endif
