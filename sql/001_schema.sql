@@ -82,6 +82,11 @@ CREATE TABLE coderun.languages (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- RFC 3339 UTC with microseconds, as the API returns timestamps.
+CREATE FUNCTION coderun.rfc3339(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
 -- Wake-ups: new work for the workers, finished work for long-polling readers.
 CREATE FUNCTION coderun.notify_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
