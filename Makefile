@@ -5,7 +5,7 @@ CC       ?= gcc
 CFLAGS   ?= -O2 -g
 SAN      ?=
 WARN      = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes
-HARDEN    = -D_FORTIFY_SOURCE=3 -fstack-protector-strong
+HARDEN    = -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong
 BUILD    ?= build
 PREFIX   ?= /usr/local
 
@@ -54,8 +54,9 @@ $(BUILD)/sandboxd/sandboxd: $(BUILD)/sandboxd/main.o $(BUILD)/libsandboxd.a
 # apxs compiles in place with libtool; the .so is copied into $(BUILD).
 $(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h)
 	@mkdir -p $(@D)
-	cd mod_coderun && $(APXS) -c $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11) \
-	    $(if $(SAN),-Wl$(comma)$(SAN)) -ljson-c -lcrypto $(notdir $(MOD_SRC)) >/dev/null
+	cd mod_coderun && $(APXS) -c -o mod_coderun.la $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11) \
+	    $(if $(SAN),-Wl$(comma)$(SAN)) -ljson-c -lcrypto $(notdir $(MOD_SRC)) \
+	    >$(CURDIR)/$(BUILD)/apxs.log 2>&1 || { cat $(CURDIR)/$(BUILD)/apxs.log; exit 1; }
 	cp mod_coderun/.libs/mod_coderun.so $@
 
 comma := ,

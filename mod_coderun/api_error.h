@@ -1,0 +1,21 @@
+/* An API error: the HTTP status and the JSON body every failure answers with. */
+#ifndef CODERUN_API_ERROR_H
+#define CODERUN_API_ERROR_H
+
+#include <apr_pools.h>
+
+struct api_error {
+    int status;           /* HTTP status */
+    const char *code;     /* machine-readable slug */
+    const char *message;  /* human sentence */
+    const char *field;    /* the one field at fault, or NULL */
+};
+
+/* Fill *err and return -1, so validators can `return api_fail(...)`. */
+int api_fail(struct api_error *err, int status, const char *code,
+             const char *field, const char *message);
+
+/* {"error": message, "code": code[, "field": field]} allocated in pool. */
+const char *api_error_json(apr_pool_t *pool, const struct api_error *err);
+
+#endif

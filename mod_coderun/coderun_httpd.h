@@ -1,0 +1,50 @@
+/* Private header of the httpd glue files (mod_coderun.c, *_httpd.c). */
+#ifndef CODERUN_HTTPD_H
+#define CODERUN_HTTPD_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+
+#include "api_error.h"
+#include "limits.h"
+#include "route.h"
+
+extern module AP_MODULE_DECLARE_DATA coderun_module;
+APLOG_USE_MODULE(coderun);
+
+struct coderun_dir_conf {
+    const char *location;     /* the <Location> path the handler serves */
+    struct coderun_limits limits;
+};
+
+/* reply_httpd.c */
+int reply_json(request_rec *r, int status, const char *json);
+int reply_error(request_rec *r, const struct api_error *err);
+int reply_fail(request_rec *r, int status, const char *code, const char *message);
+/* Read the whole body under max bytes; -1 with err when it cannot. */
+int read_body(request_rec *r, long max, const char **body, apr_size_t *len,
+              struct api_error *err);
+
+/* db_httpd.c */
+void db_prepare_statements(server_rec *s);
+struct db_rows;
+/* Run a prepared statement; NULL with err (503/500) on failure. */
+struct db_rows *db_select(request_rec *r, const char *label, int nargs,
+                          const char **args, struct api_error *err);
+int db_row_count(const struct db_rows *rows);
+const char *db_value(const struct db_rows *rows, int row, int col);
+
+/* auth_httpd.c: the caller's key id, or -1 after answering 401/503. */
+int authenticate(request_rec *r, const char **key_id);
+
+/* handlers_httpd.c */
+int handle_run(request_rec *r, const struct coderun_limits *limits, const char *key_id);
+int handle_result(request_rec *r, const struct route *route, const char *key_id);
+int handle_languages(request_rec *r);
+int handle_health(request_rec *r);
+
+#endif

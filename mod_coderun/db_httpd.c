@@ -1,0 +1,81 @@
+/* Database access through mod_dbd: pooled connections, prepared statements. */
+#include <apr_dbd.h>
+#include <apr_strings.h>
+
+#include "coderun_httpd.h"
+#include "statements.h"
+
+struct db_rows {
+    int n_rows, n_cols;
+    const char **values;    /* n_rows * n_cols, in the result the request pool owns */
+};
+
+void db_prepare_statements(server_rec *s)
+{
+    const struct statement *st;
+
+    for (st = coderun_statements; st->label; st++)
+        ap_dbd_prepare(s, st->sql, st->label);
+}
+
+static struct db_rows *db_down(request_rec *r, struct api_error *err)
+{
+    api_fail(err, HTTP_SERVICE_UNAVAILABLE, "database_unavailable", NULL,
+             "The database is unavailable; try again shortly.");
+    (void)r;
+    return NULL;
+}
+
+struct db_rows *db_select(request_rec *r, const char *label, int nargs,
+                          const char **args, struct api_error *err)
+{
+    ap_dbd_t *dbd = ap_dbd_acquire(r);
+    apr_dbd_prepared_t *stmt;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    struct db_rows *rows;
+    int rc, i, j;
+
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no database connection");
+        return db_down(r, err);
+    }
+    stmt = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
+    if (!stmt) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "statement %s is not prepared", label);
+        return db_down(r, err);
+    }
+    rc = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, &res, stmt, 1, nargs, args);
+    if (rc) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s failed: %s", label,
+                      apr_dbd_error(dbd->driver, dbd->handle, rc));
+        if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != APR_SUCCESS)
+            return db_down(r, err);
+        api_fail(err, HTTP_INTERNAL_SERVER_ERROR, "internal_error", NULL,
+                 "The request could not be stored or read.");
+        return NULL;
+    }
+    rows = apr_palloc(r->pool, sizeof(*rows));
+    rows->n_rows = apr_dbd_num_tuples(dbd->driver, res);
+    rows->n_cols = apr_dbd_num_cols(dbd->driver, res);
+    rows->values = apr_palloc(r->pool, sizeof(char *) * (apr_size_t)(rows->n_rows * rows->n_cols + 1));
+    for (i = 0; i < rows->n_rows; i++) {
+        if (apr_dbd_get_row(dbd->driver, r->pool, res, &row, i + 1))
+            break;
+        for (j = 0; j < rows->n_cols; j++) {
+            const char *v = apr_dbd_get_entry(dbd->driver, row, j);
+            rows->values[i * rows->n_cols + j] = v ? v : "";
+        }
+    }
+    return rows;
+}
+
+int db_row_count(const struct db_rows *rows)
+{
+    return rows->n_rows;
+}
+
+const char *db_value(const struct db_rows *rows, int row, int col)
+{
+    return rows->values[row * rows->n_cols + col];
+}

@@ -1,0 +1,45 @@
+#include <stddef.h>
+#include "statements.h"
+
+const struct statement coderun_statements[] = {
+    { SQL_AUTH,
+      "SELECT id::text, encode(digest, 'hex') FROM coderun.api_keys"
+      " WHERE digest = decode(%s, 'hex') AND revoked_at IS NULL" },
+    { SQL_LANG_CHECK,
+      "SELECT coalesce(string_agg(name, ', ' ORDER BY name), ''),"
+      " coalesce(bool_or(name = %s), false)::text FROM coderun.languages" },
+    /* One statement: the job and its cases commit together, and the per-key
+     * cap of unfinished jobs (0 = none) is checked in the same snapshot. */
+    { SQL_INSERT_RUN,
+      "WITH j AS (INSERT INTO coderun.jobs"
+      " (key_id, language, mode, code, time_ms, memory_mb, output_kb)"
+      " SELECT %s::bigint, %s, %s, %s, %s::int, %s::int, %s::int"
+      " WHERE %s::int = 0 OR (SELECT count(*) FROM coderun.jobs"
+      "   WHERE key_id = %s::bigint AND state IN ('queued', 'running')) < %s::int"
+      " RETURNING id),"
+      " c AS (INSERT INTO coderun.cases (job_id, idx, input)"
+      " SELECT j.id, t.ord - 1, t.val FROM j,"
+      " jsonb_array_elements_text(%s::jsonb) WITH ORDINALITY AS t(val, ord))"
+      " SELECT id::text FROM j" },
+    { SQL_JOB,
+      "SELECT id::text, state, language, mode, coderun.rfc3339(created_at),"
+      " coalesce(coderun.rfc3339(started_at), ''),"
+      " coalesce(coderun.rfc3339(finished_at), ''),"
+      " coalesce(round(execution_time::numeric, 6)::text, ''),"
+      " coalesce(compile_status, ''), compile_output, error"
+      " FROM coderun.jobs WHERE id = %s::uuid AND key_id = %s::bigint" },
+    { SQL_CASES,
+      "SELECT idx::text, input, coalesce(output, ''), coalesce(verdict, ''),"
+      " coalesce(error, ''), coalesce(exit_code::text, ''),"
+      " coalesce(signal::text, ''), coalesce(round(cpu_ms::numeric, 3)::text, ''),"
+      " coalesce(round(wall_ms::numeric, 3)::text, ''),"
+      " coalesce(memory_kb::text, ''), coalesce(output_truncated, false)::text"
+      " FROM coderun.cases WHERE job_id = %s::uuid ORDER BY idx" },
+    { SQL_HEALTH,
+      "SELECT count(*)::text FROM coderun.workers"
+      " WHERE heartbeat_at > now() - interval '30 seconds'" },
+    { SQL_LANGUAGES,
+      "SELECT name, version, array_to_json(modes)::text FROM coderun.languages"
+      " ORDER BY name" },
+    { NULL, NULL }
+};

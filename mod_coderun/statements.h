@@ -1,0 +1,21 @@
+/* The SQL the module runs, prepared once per connection by mod_dbd.
+ * apr_dbd placeholders are %s; casts make the types explicit. */
+#ifndef CODERUN_STATEMENTS_H
+#define CODERUN_STATEMENTS_H
+
+struct statement {
+    const char *label;
+    const char *sql;
+};
+
+extern const struct statement coderun_statements[];
+
+#define SQL_AUTH       "coderun_auth"
+#define SQL_LANG_CHECK "coderun_lang_check"
+#define SQL_INSERT_RUN "coderun_insert_run"
+#define SQL_JOB        "coderun_job"
+#define SQL_CASES      "coderun_cases"
+#define SQL_HEALTH     "coderun_health"
+#define SQL_LANGUAGES  "coderun_languages"
+
+#endif
