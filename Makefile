@@ -57,7 +57,7 @@ $(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h)
 	cd mod_coderun && $(APXS) -c -o mod_coderun.la $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11) \
 	    $(if $(SAN),-Wl$(comma)$(SAN)) -ljson-c -lcrypto $(notdir $(MOD_SRC)) \
 	    >$(CURDIR)/$(BUILD)/apxs.log 2>&1 || { cat $(CURDIR)/$(BUILD)/apxs.log; exit 1; }
-	cp mod_coderun/.libs/mod_coderun.so $@
+	cp mod_coderun/.libs/mod_coderun.so $@.tmp && mv -f $@.tmp $@
 
 comma := ,
 

@@ -15,7 +15,7 @@ static int check_language(request_rec *r, const char *language, struct api_error
 
     if (!rows)
         return -1;
-    if (strcmp(db_value(rows, 0, 1), "t") != 0)
+    if (strcmp(db_value(rows, 0, 1), "true") != 0)
         return api_fail(err, HTTP_BAD_REQUEST, "unknown_language", "language",
                         apr_psprintf(r->pool, "Unknown language \"%s\"; known: %s.",
                                      language, db_value(rows, 0, 0)));
