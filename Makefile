@@ -35,6 +35,7 @@ UNIT_SRC  = $(wildcard t/unit/*.c)
 UNIT_BIN  = $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 
 .PHONY: all module daemon unit clean
+.SECONDARY:
 all: module daemon unit
 
 daemon: $(BUILD)/sandboxd/sandboxd

@@ -10,7 +10,7 @@
 #include "mod_dbd.h"
 
 #include "api_error.h"
-#include "limits.h"
+#include "server_limits.h"
 #include "route.h"
 
 extern module AP_MODULE_DECLARE_DATA coderun_module;

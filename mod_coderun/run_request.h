@@ -4,7 +4,7 @@
 
 #include <apr_pools.h>
 #include "api_error.h"
-#include "limits.h"
+#include "server_limits.h"
 
 struct run_request {
     const char *code;

@@ -1,4 +1,4 @@
-#include "limits.h"
+#include "server_limits.h"
 
 void limits_init_unset(struct coderun_limits *l)
 {

@@ -1,6 +1,6 @@
 /* Server limits and request defaults set by the Coderun* directives. */
-#ifndef CODERUN_LIMITS_H
-#define CODERUN_LIMITS_H
+#ifndef CODERUN_SERVER_LIMITS_H
+#define CODERUN_SERVER_LIMITS_H
 
 #include <apr_pools.h>
 
