@@ -55,8 +55,8 @@ $(BUILD)/sandboxd/sandboxd: $(BUILD)/sandboxd/main.o $(BUILD)/libsandboxd.a
 # apxs compiles in place with libtool; the .so is copied into $(BUILD).
 $(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h)
 	@mkdir -p $(@D)
-	cd mod_coderun && $(APXS) -c -o mod_coderun.la $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11) \
-	    $(if $(SAN),-Wl$(comma)$(SAN)) -ljson-c -lcrypto $(notdir $(MOD_SRC)) \
+	cd mod_coderun && $(APXS) -c -o mod_coderun.la $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11 -I/usr/include/postgresql) \
+	    $(if $(SAN),-Wl$(comma)$(SAN)) -ljson-c -lcrypto -lpq $(notdir $(MOD_SRC)) \
 	    >$(CURDIR)/$(BUILD)/apxs.log 2>&1 || { cat $(CURDIR)/$(BUILD)/apxs.log; exit 1; }
 	cp mod_coderun/.libs/mod_coderun.so $@.tmp && mv -f $@.tmp $@
 

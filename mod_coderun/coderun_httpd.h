@@ -41,6 +41,11 @@ const char *db_value(const struct db_rows *rows, int row, int col);
 /* auth_httpd.c: the caller's key id, or -1 after answering 401/503. */
 int authenticate(request_rec *r, const char **key_id);
 
+/* wait_httpd.c: long-poll on the request's connection. */
+int wait_listen(request_rec *r);
+void wait_for_done(request_rec *r, const char *id, int wait_ms);
+void wait_unlisten(request_rec *r);
+
 /* handlers_httpd.c */
 int handle_run(request_rec *r, const struct coderun_limits *limits, const char *key_id);
 int handle_result(request_rec *r, const struct route *route, const char *key_id);

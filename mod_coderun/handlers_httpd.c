@@ -8,6 +8,7 @@
 #include "result_json.h"
 #include "run_request.h"
 #include "statements.h"
+#include "wait_param.h"
 
 static int check_language(request_rec *r, const char *language, struct api_error *err)
 {
@@ -92,18 +93,49 @@ static void fill_case(const struct db_rows *rows, int i, struct case_row *c)
     c->output_truncated = strcmp(db_value(rows, i, 10), "true") == 0;
 }
 
+static int job_done(const struct db_rows *jobs)
+{
+    const char *state = db_value(jobs, 0, 1);
+
+    return strcmp(state, "finished") == 0 || strcmp(state, "failed") == 0;
+}
+
+/* The job row of this key, long-polling up to wait_ms for it to end. */
+static struct db_rows *select_job(request_rec *r, const char **args, int wait_ms,
+                                  struct api_error *err)
+{
+    struct db_rows *jobs;
+
+    /* LISTEN before the first read, so a commit in between is not missed. */
+    if (wait_ms > 0 && wait_listen(r))
+        wait_ms = 0;
+    jobs = db_select(r, SQL_JOB, 2, args, err);
+    if (jobs && db_row_count(jobs) == 1 && !job_done(jobs) && wait_ms > 0) {
+        wait_for_done(r, args[0], wait_ms);
+        jobs = db_select(r, SQL_JOB, 2, args, err);
+    }
+    if (wait_ms > 0)
+        wait_unlisten(r);
+    return jobs;
+}
+
 int handle_result(request_rec *r, const struct route *route, const char *key_id)
 {
     const char *args[2] = { route->id, key_id };
     struct api_error err;
-    struct db_rows *jobs, *cases = NULL;
+    struct db_rows *jobs, *cases;
     struct job_row job;
     struct case_row *rows = NULL;
-    int i, n = 0;
+    int i, n = 0, wait_ms = wait_param_ms(r->args);
 
+    if (wait_ms < 0) {
+        api_fail(&err, HTTP_BAD_REQUEST, "invalid_field", "wait",
+                 "wait must be a number of seconds from 0 to 30.");
+        return reply_error(r, &err);
+    }
     if (!route->id_valid)
         return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such job.");
-    jobs = db_select(r, SQL_JOB, 2, args, &err);
+    jobs = select_job(r, args, wait_ms, &err);
     if (!jobs)
         return reply_error(r, &err);
     if (db_row_count(jobs) != 1)
