@@ -46,9 +46,26 @@ int wait_listen(request_rec *r);
 void wait_for_done(request_rec *r, const char *id, int wait_ms);
 void wait_unlisten(request_rec *r);
 
-/* handlers_httpd.c */
+/* jobs_httpd.c: what the job endpoints share. Columns of SQL_JOB: */
+enum { JOB_COL_STATE = 1, JOB_COL_MODE = 3, JOB_COL_ERROR = 10 };
+int check_language(request_rec *r, const char *language, const char *mode,
+                   struct api_error *err);
+/* The new job's id, or NULL with err (429 over the per-key cap). */
+const char *insert_job(request_rec *r, const char *label, int nargs, const char **args,
+                       const struct coderun_limits *limits, struct api_error *err);
+/* SQL_JOB rows of the job id owned by key_id, after waiting up to wait_ms
+ * for it to end. */
+struct db_rows *select_job(request_rec *r, const char *id, const char *key_id,
+                           int wait_ms, struct api_error *err);
+
+/* handlers_*_httpd.c */
 int handle_run(request_rec *r, const struct coderun_limits *limits, const char *key_id);
-int handle_result(request_rec *r, const struct route *route, const char *key_id);
+int handle_result(request_rec *r, const struct route *route, const char *key_id,
+                  int wait_ms);
+int handle_execute_problem(request_rec *r, const struct coderun_limits *limits,
+                           const char *key_id);
+int handle_result_problem(request_rec *r, const struct route *route, const char *key_id,
+                          int wait_ms);
 int handle_languages(request_rec *r);
 int handle_health(request_rec *r);
 

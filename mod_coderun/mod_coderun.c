@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "coderun_httpd.h"
+#include "wait_param.h"
 
 static void *create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -96,6 +97,24 @@ static int method_allowed(request_rec *r, const char *allow)
     return r->method_number == M_POST && strstr(allow, "POST") != NULL;
 }
 
+/* Both result endpoints: a malformed id is 404 (never a 500), a bad wait 400. */
+static int dispatch_result(request_rec *r, const struct route *route, const char *key_id)
+{
+    int wait_ms = wait_param_ms(r->args);
+    struct api_error err;
+
+    if (wait_ms < 0) {
+        api_fail(&err, HTTP_BAD_REQUEST, "invalid_field", "wait",
+                 "wait must be a number of seconds from 0 to 30.");
+        return reply_error(r, &err);
+    }
+    if (!route->id_valid)
+        return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such job.");
+    if (route->kind == ROUTE_RESULT)
+        return handle_result(r, route, key_id, wait_ms);
+    return handle_result_problem(r, route, key_id, wait_ms);
+}
+
 static int coderun_handler(request_rec *r)
 {
     const struct coderun_dir_conf *conf;
@@ -125,8 +144,11 @@ static int coderun_handler(request_rec *r)
     switch (route.kind) {
     case ROUTE_RUN:
         return handle_run(r, &limits, key_id);
+    case ROUTE_EXECUTE_PROBLEM:
+        return handle_execute_problem(r, &limits, key_id);
     case ROUTE_RESULT:
-        return handle_result(r, &route, key_id);
+    case ROUTE_RESULT_PROBLEM:
+        return dispatch_result(r, &route, key_id);
     case ROUTE_LANGUAGES:
         return handle_languages(r);
     default:

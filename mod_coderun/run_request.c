@@ -3,7 +3,7 @@
 
 #include "run_request.h"
 #include "json_in.h"
-#include "json_out.h"
+#include "request_common.h"
 
 static int parse_inputs(apr_pool_t *pool, json_object *body,
                         const struct coderun_limits *limits,
@@ -21,13 +21,8 @@ static int parse_inputs(apr_pool_t *pool, json_object *body,
         return api_fail(err, 400, "invalid_field", "inputs",
                         "inputs must be an array of strings.");
     n = json_object_array_length(inputs);
-    if (n == 0)
-        return api_fail(err, 400, "invalid_field", "inputs",
-                        "inputs must not be empty.");
-    if (n > (size_t)limits->max_inputs)
-        return api_fail(err, 400, "too_many_inputs", "inputs",
-                        apr_psprintf(pool, "At most %d inputs are allowed.",
-                                     limits->max_inputs));
+    if (request_check_count(pool, n, limits->max_inputs, "inputs", err))
+        return -1;
     for (i = 0; i < n; i++) {
         const char *s;
         if (json_in_string_value(json_object_array_get_idx(inputs, i),
@@ -40,42 +35,14 @@ static int parse_inputs(apr_pool_t *pool, json_object *body,
     return 0;
 }
 
-static int parse_limits(apr_pool_t *pool, json_object *body,
-                        const struct coderun_limits *limits,
-                        struct run_request *req, struct api_error *err)
-{
-    json_object *l;
-
-    req->time_ms = limits->default_time_ms;
-    req->memory_mb = limits->default_memory_mb;
-    req->output_kb = limits->default_output_kb;
-    if (!json_object_object_get_ex(body, "limits", &l) || !l)
-        return 0;
-    if (!json_object_is_type(l, json_type_object))
-        return api_fail(err, 400, "invalid_field", "limits", "limits must be an object.");
-    if (json_in_limit(pool, l, "time_ms", "limits.time_ms", limits->max_time_ms,
-                      &req->time_ms, err) ||
-        json_in_limit(pool, l, "memory_mb", "limits.memory_mb", limits->max_memory_mb,
-                      &req->memory_mb, err) ||
-        json_in_limit(pool, l, "output_kb", "limits.output_kb", limits->max_output_kb,
-                      &req->output_kb, err))
-        return -1;
-    return 0;
-}
-
 static int parse_fields(apr_pool_t *pool, json_object *body,
                         const struct coderun_limits *limits,
                         struct run_request *req, struct api_error *err)
 {
-    json_object *code;
-    size_t code_len = 0;
+    struct request_limits lim;
 
-    if (!json_object_object_get_ex(body, "code", &code) || !code)
-        return api_fail(err, 400, "missing_field", "code", "code is required.");
-    if (json_in_string_value(code, "code", &req->code, &code_len, err))
+    if (request_required_code(pool, body, "code", &req->code, err))
         return -1;
-    if (code_len == 0)
-        return api_fail(err, 400, "invalid_field", "code", "code must not be empty.");
 
     req->language = limits->default_language;
     req->mode = "function";
@@ -86,9 +53,11 @@ static int parse_fields(apr_pool_t *pool, json_object *body,
         return api_fail(err, 400, "invalid_field", "mode",
                         "mode must be \"function\" or \"program\".");
     if (parse_inputs(pool, body, limits, req, err) ||
-        parse_limits(pool, body, limits, req, err))
+        request_parse_limits(pool, body, limits, &lim, err))
         return -1;
-    req->code = apr_pstrdup(pool, req->code);
+    req->time_ms = lim.time_ms;
+    req->memory_mb = lim.memory_mb;
+    req->output_kb = lim.output_kb;
     req->language = apr_pstrdup(pool, req->language);
     req->mode = apr_pstrdup(pool, req->mode);
     return 0;

@@ -5,9 +5,13 @@ const struct statement coderun_statements[] = {
     { SQL_AUTH,
       "SELECT id::text, encode(digest, 'hex') FROM coderun.api_keys"
       " WHERE digest = decode(%s, 'hex') AND revoked_at IS NULL" },
+    /* Known languages, whether the named one exists, and whether it has
+     * the mode asked for. */
     { SQL_LANG_CHECK,
       "SELECT coalesce(string_agg(name, ', ' ORDER BY name), ''),"
-      " coalesce(bool_or(name = %s), false)::text FROM coderun.languages" },
+      " coalesce(bool_or(name = %s), false)::text,"
+      " coalesce(bool_or(name = %s AND %s = ANY (modes)), false)::text"
+      " FROM coderun.languages" },
     /* One statement: the job and its cases commit together, and the per-key
      * cap of unfinished jobs (0 = none) is checked in the same snapshot. */
     { SQL_INSERT_RUN,
@@ -21,19 +25,41 @@ const struct statement coderun_statements[] = {
       " SELECT j.id, t.ord - 1, t.val FROM j,"
       " jsonb_array_elements_text(%s::jsonb) WITH ORDINALITY AS t(val, ord))"
       " SELECT id::text FROM j" },
+    { SQL_INSERT_PROBLEM,
+      "WITH j AS (INSERT INTO coderun.jobs"
+      " (key_id, language, mode, code, solution_code, time_ms, memory_mb, output_kb)"
+      " SELECT %s::bigint, %s, 'problem', %s, %s, %s::int, %s::int, %s::int"
+      " WHERE %s::int = 0 OR (SELECT count(*) FROM coderun.jobs"
+      "   WHERE key_id = %s::bigint AND state IN ('queued', 'running')) < %s::int"
+      " RETURNING id),"
+      " c AS (INSERT INTO coderun.cases (job_id, idx, input, case_key)"
+      " SELECT j.id, t.ord - 1, t.tc->>'input', t.tc->'id' FROM j,"
+      " jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(tc, ord))"
+      " SELECT id::text FROM j" },
     { SQL_JOB,
       "SELECT id::text, state, language, mode, coderun.rfc3339(created_at),"
       " coalesce(coderun.rfc3339(started_at), ''),"
       " coalesce(coderun.rfc3339(finished_at), ''),"
-      " coalesce(round(execution_time::numeric, 6)::text, ''),"
+      " coalesce(round(execution_time::numeric, 6)::float8::text, ''),"
       " coalesce(compile_status, ''), compile_output, error"
       " FROM coderun.jobs WHERE id = %s::uuid AND key_id = %s::bigint" },
     { SQL_CASES,
       "SELECT idx::text, input, coalesce(output, ''), coalesce(verdict, ''),"
       " coalesce(error, ''), coalesce(exit_code::text, ''),"
-      " coalesce(signal::text, ''), coalesce(round(cpu_ms::numeric, 3)::text, ''),"
-      " coalesce(round(wall_ms::numeric, 3)::text, ''),"
+      " coalesce(signal::text, ''), coalesce(round(cpu_ms::numeric, 3)::float8::text, ''),"
+      " coalesce(round(wall_ms::numeric, 3)::float8::text, ''),"
       " coalesce(memory_kb::text, ''), coalesce(output_truncated, false)::text"
+      " FROM coderun.cases WHERE job_id = %s::uuid ORDER BY idx" },
+    { SQL_PROBLEM_CASES,
+      "SELECT coalesce(case_key::text, 'null'), input, coalesce(output, ''),"
+      " coalesce(verdict, ''), coalesce(error, ''),"
+      " coalesce(round((wall_ms / 1000)::numeric, 6)::float8::text, ''),"
+      " coalesce(round((memory_kb / 1024.0)::numeric, 3)::float8::text, ''),"
+      " coalesce(solution_output, ''), coalesce(solution_verdict, ''),"
+      " coalesce(solution_error, ''),"
+      " coalesce(round((solution_wall_ms / 1000)::numeric, 6)::float8::text, ''),"
+      " coalesce(round((solution_memory_kb / 1024.0)::numeric, 3)::float8::text, ''),"
+      " coalesce(passed::text, '')"
       " FROM coderun.cases WHERE job_id = %s::uuid ORDER BY idx" },
     { SQL_HEALTH,
       "SELECT count(*)::text FROM coderun.workers"

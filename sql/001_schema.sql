@@ -16,7 +16,6 @@ CREATE TABLE coderun.jobs (
     id             uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
     seq            bigint      GENERATED ALWAYS AS IDENTITY UNIQUE,  -- FIFO order
     key_id         bigint      NOT NULL REFERENCES coderun.api_keys (id),
-    kind           text        NOT NULL DEFAULT 'run' CHECK (kind IN ('run', 'problem')),
     language       text        NOT NULL,
     mode           text        NOT NULL CHECK (mode IN ('function', 'program')),
     code           text        NOT NULL,

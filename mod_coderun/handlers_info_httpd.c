@@ -1,0 +1,46 @@
+/* Endpoints about the service: languages and health. */
+#include <apr_strings.h>
+#include <json-c/json.h>
+
+#include "coderun_httpd.h"
+#include "json_out.h"
+#include "statements.h"
+
+int handle_languages(request_rec *r)
+{
+    struct api_error err;
+    struct db_rows *rows = db_select(r, SQL_LANGUAGES, 0, NULL, &err);
+    json_object *list;
+    int i;
+
+    if (!rows)
+        return reply_error(r, &err);
+    list = json_object_new_array();
+    for (i = 0; i < db_row_count(rows); i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(db_value(rows, i, 0)));
+        json_object_object_add(o, "version", json_object_new_string(db_value(rows, i, 1)));
+        json_object_object_add(o, "modes", json_tokener_parse(db_value(rows, i, 2)));
+        json_object_array_add(list, o);
+    }
+    return reply_json(r, HTTP_OK, json_out(r->pool, list));
+}
+
+int handle_health(request_rec *r)
+{
+    struct api_error err;
+    struct db_rows *rows = db_select(r, SQL_HEALTH, 0, NULL, &err);
+    int workers;
+
+    if (!rows) {
+        apr_table_setn(r->headers_out, "Retry-After", "5");
+        return reply_json(r, HTTP_SERVICE_UNAVAILABLE,
+                          "{\"status\":\"unavailable\",\"database\":\"unavailable\",\"workers\":0}");
+    }
+    workers = atoi(db_value(rows, 0, 0));
+    if (workers == 0)
+        apr_table_setn(r->headers_out, "Retry-After", "5");
+    return reply_json(r, workers ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE,
+                      apr_psprintf(r->pool, "{\"status\":\"%s\",\"database\":\"ok\",\"workers\":%d}",
+                                   workers ? "ok" : "no_workers", workers));
+}

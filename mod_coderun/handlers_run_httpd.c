@@ -1,0 +1,98 @@
+/* POST /run and GET /result/{id}: the code runner API. */
+#include <string.h>
+#include <apr_strings.h>
+
+#include "coderun_httpd.h"
+#include "result_json.h"
+#include "run_request.h"
+#include "statements.h"
+
+int handle_run(request_rec *r, const struct coderun_limits *limits, const char *key_id)
+{
+    struct run_request req;
+    struct api_error err;
+    const char *body, *id, *args[11];
+    const char *max_queued = apr_itoa(r->pool, limits->max_queued_per_key);
+    apr_size_t len;
+
+    if (read_body(r, limits->max_body, &body, &len, &err) ||
+        run_request_parse(r->pool, body, len, limits, &req, &err) ||
+        check_language(r, req.language, req.mode, &err))
+        return reply_error(r, &err);
+    args[0] = key_id;
+    args[1] = req.language;
+    args[2] = req.mode;
+    args[3] = req.code;
+    args[4] = apr_itoa(r->pool, req.time_ms);
+    args[5] = apr_itoa(r->pool, req.memory_mb);
+    args[6] = apr_itoa(r->pool, req.output_kb);
+    args[7] = max_queued;
+    args[8] = key_id;
+    args[9] = max_queued;
+    args[10] = req.inputs_json;
+    id = insert_job(r, SQL_INSERT_RUN, 11, args, limits, &err);
+    if (!id)
+        return reply_error(r, &err);
+    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/result/", id, NULL));
+    return reply_json(r, HTTP_ACCEPTED, apr_psprintf(r->pool,
+                      "{\"exec_id\":\"%s\",\"status\":\"queued\"}", id));
+}
+
+static void fill_job(const struct db_rows *rows, struct job_row *job)
+{
+    job->id = db_value(rows, 0, 0);
+    job->state = db_value(rows, 0, JOB_COL_STATE);
+    job->language = db_value(rows, 0, 2);
+    job->mode = db_value(rows, 0, JOB_COL_MODE);
+    job->created_at = db_value(rows, 0, 4);
+    job->started_at = db_value(rows, 0, 5);
+    job->finished_at = db_value(rows, 0, 6);
+    job->execution_time = db_value(rows, 0, 7);
+    job->compile_status = db_value(rows, 0, 8);
+    job->compile_output = db_value(rows, 0, 9);
+    job->error = db_value(rows, 0, JOB_COL_ERROR);
+}
+
+static void fill_case(const struct db_rows *rows, int i, struct case_row *c)
+{
+    c->index = atoi(db_value(rows, i, 0));
+    c->input = db_value(rows, i, 1);
+    c->output = db_value(rows, i, 2);
+    c->status = db_value(rows, i, 3);
+    c->error = db_value(rows, i, 4);
+    c->exit_code = db_value(rows, i, 5);
+    c->signal = db_value(rows, i, 6);
+    c->time_ms = db_value(rows, i, 7);
+    c->wall_ms = db_value(rows, i, 8);
+    c->memory_kb = db_value(rows, i, 9);
+    c->output_truncated = strcmp(db_value(rows, i, 10), "true") == 0;
+}
+
+int handle_result(request_rec *r, const struct route *route, const char *key_id,
+                  int wait_ms)
+{
+    struct api_error err;
+    struct db_rows *jobs, *cases;
+    struct job_row job;
+    struct case_row *rows = NULL;
+    int i, n = 0;
+
+    jobs = select_job(r, route->id, key_id, wait_ms, &err);
+    if (!jobs)
+        return reply_error(r, &err);
+    if (db_row_count(jobs) != 1 || strcmp(db_value(jobs, 0, JOB_COL_MODE), "problem") == 0)
+        return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such job.");
+    fill_job(jobs, &job);
+    if (strcmp(job.state, "finished") == 0) {
+        const char *id = route->id;
+
+        cases = db_select(r, SQL_CASES, 1, &id, &err);
+        if (!cases)
+            return reply_error(r, &err);
+        n = db_row_count(cases);
+        rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));
+        for (i = 0; i < n; i++)
+            fill_case(cases, i, &rows[i]);
+    }
+    return reply_json(r, HTTP_OK, result_json(r->pool, &job, rows, n));
+}

@@ -1,0 +1,90 @@
+#include <apr_strings.h>
+
+#include "problem_request.h"
+#include "json_in.h"
+#include "request_common.h"
+
+static int parse_case(json_object *tc, json_object *out, struct api_error *err)
+{
+    json_object *id = NULL, *input;
+    const char *expr;
+    json_object *norm;
+
+    if (!json_object_is_type(tc, json_type_object))
+        return api_fail(err, 400, "invalid_field", "testCases",
+                        "Each test case must be an object with \"id\" and \"input\".");
+    if (!json_object_object_get_ex(tc, "input", &input) || !input)
+        return api_fail(err, 400, "missing_field", "testCases",
+                        "Each test case needs an \"input\" expression.");
+    if (json_in_string_value(input, "testCases", &expr, NULL, err))
+        return -1;
+    json_object_object_get_ex(tc, "id", &id);
+    norm = json_object_new_object();
+    json_object_object_add(norm, "id", json_object_get(id));
+    json_object_object_add(norm, "input", json_object_new_string(expr));
+    json_object_array_add(out, norm);
+    return 0;
+}
+
+static int parse_cases(apr_pool_t *pool, json_object *body,
+                       const struct coderun_limits *limits,
+                       struct problem_request *req, struct api_error *err)
+{
+    json_object *cases, *norm;
+    size_t i, n;
+    int rc = 0;
+
+    if (!json_object_object_get_ex(body, "testCases", &cases) || !cases)
+        return api_fail(err, 400, "missing_field", "testCases", "testCases is required.");
+    if (!json_object_is_type(cases, json_type_array))
+        return api_fail(err, 400, "invalid_field", "testCases",
+                        "testCases must be an array of {\"id\", \"input\"} objects.");
+    n = json_object_array_length(cases);
+    if (request_check_count(pool, n, limits->max_inputs, "testCases", err))
+        return -1;
+    norm = json_object_new_array();
+    for (i = 0; i < n && rc == 0; i++)
+        rc = parse_case(json_object_array_get_idx(cases, i), norm, err);
+    if (rc == 0) {
+        req->cases_json = apr_pstrdup(pool, json_object_to_json_string_ext(
+                                          norm, JSON_C_TO_STRING_PLAIN));
+        req->n_cases = (int)n;
+    }
+    json_object_put(norm);
+    return rc;
+}
+
+static int parse_fields(apr_pool_t *pool, json_object *body,
+                        const struct coderun_limits *limits,
+                        struct problem_request *req, struct api_error *err)
+{
+    struct request_limits lim;
+
+    if (request_required_code(pool, body, "userCode", &req->user_code, err) ||
+        request_required_code(pool, body, "solutionCode", &req->solution_code, err))
+        return -1;
+    req->language = limits->default_language;
+    if (json_in_string(body, "language", "language", &req->language, NULL, err) ||
+        parse_cases(pool, body, limits, req, err) ||
+        request_parse_limits(pool, body, limits, &lim, err))
+        return -1;
+    req->language = apr_pstrdup(pool, req->language);
+    req->time_ms = lim.time_ms;
+    req->memory_mb = lim.memory_mb;
+    req->output_kb = lim.output_kb;
+    return 0;
+}
+
+int problem_request_parse(apr_pool_t *pool, const char *body, size_t len,
+                          const struct coderun_limits *limits,
+                          struct problem_request *req, struct api_error *err)
+{
+    json_object *obj = json_in_parse_object(body, len, err);
+    int rc;
+
+    if (!obj)
+        return -1;
+    rc = parse_fields(pool, obj, limits, req, err);
+    json_object_put(obj);
+    return rc;
+}

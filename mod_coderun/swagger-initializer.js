@@ -1,0 +1,20 @@
+// Replaces swagger-ui-dist's swagger-initializer.js (loaded by its index.html)
+// so that /swagger/ shows coderun's own document instead of the petstore.
+// httpd.conf.sample aliases /swagger/swagger-initializer.js to this file.
+window.onload = function () {
+  window.ui = SwaggerUIBundle({
+    url: "/openapi.json",
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    // Keep the key entered under "Authorize" across page reloads.
+    persistAuthorization: true,
+    presets: [
+      SwaggerUIBundle.presets.apis,
+      SwaggerUIStandalonePreset
+    ],
+    plugins: [
+      SwaggerUIBundle.plugins.DownloadUrl
+    ],
+    layout: "StandaloneLayout"
+  });
+};
