@@ -1,0 +1,158 @@
+/* cmd_run: `sandboxd run FILE` — one sandboxed run for trying languages and
+ * the sandbox by hand; stdin is the input, the result is printed as JSON. */
+#include "box.h"
+#include "commands.h"
+#include "lang.h"
+#include "runner.h"
+#include "text.h"
+#include "utf8.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct run_options {
+    const char *lang, *file;
+    bool function_mode;
+    unsigned time_ms, memory_mb, output_kb;
+};
+
+static int parse_options(int argc, char **argv, struct run_options *o)
+{
+    static const struct option longopts[] = {
+        {"lang", required_argument, NULL, 'l'},
+        {"mode", required_argument, NULL, 'm'},
+        {"time-ms", required_argument, NULL, 't'},
+        {"memory-mb", required_argument, NULL, 'M'},
+        {"output-kb", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0},
+    };
+    *o = (struct run_options){.time_ms = 2000, .memory_mb = 256, .output_kb = 64};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        unsigned *num = opt == 't' ? &o->time_ms : opt == 'M' ? &o->memory_mb
+                      : opt == 'o' ? &o->output_kb : NULL;
+        if (opt == 'l')
+            o->lang = optarg;
+        else if (opt == 'm' && (strcmp(optarg, "function") == 0 || strcmp(optarg, "program") == 0))
+            o->function_mode = strcmp(optarg, "function") == 0;
+        else if (!num || (*num = (unsigned)strtoul(optarg, NULL, 10)) == 0)
+            return -1;
+    }
+    if (optind != argc - 1)
+        return -1;
+    o->file = argv[optind];
+    return 0;
+}
+
+static char *read_stdin(size_t *len)
+{
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    for (size_t r; buf && (r = fread(buf + n, 1, cap - n, stdin)) > 0;) {
+        n += r;
+        if (n == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+        }
+    }
+    *len = n;
+    return buf;
+}
+
+static void add_text(json_object *o, const char *key, const char *s, size_t len)
+{
+    char *clean = utf8_sanitize(s ? s : "", s ? len : 0);
+    json_object_object_add(o, key, json_object_new_string(clean ? clean : ""));
+    free(clean);
+}
+
+static void print_result(const char *stage, const struct box_result *res)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "stage", json_object_new_string(stage));
+    json_object_object_add(o, "verdict", json_object_new_string(box_verdict_name(res->verdict)));
+    json_object_object_add(o, "exit_code", json_object_new_int(res->exit_code));
+    json_object_object_add(o, "signal", json_object_new_int(res->signal));
+    json_object_object_add(o, "cpu_ms", json_object_new_double(res->cpu_ms));
+    json_object_object_add(o, "wall_ms", json_object_new_double(res->wall_ms));
+    json_object_object_add(o, "memory_kb", json_object_new_int64(res->memory_kb));
+    add_text(o, "stdout", res->out, res->out_len);
+    add_text(o, "stderr", res->err, res->err_len);
+    json_object_object_add(o, "output_truncated", json_object_new_boolean(res->out_truncated));
+    json_object_object_add(o, "reason", json_object_new_string(res->reason));
+    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+}
+
+/* Compile if needed, then run once; prints the last step's result. */
+static int run_file(struct runner *r, const struct language *l, const struct run_options *o,
+                    const char *code)
+{
+    char err[512];
+    if (runner_prepare(r, l, o->function_mode, code, err, sizeof err) != 0) {
+        fprintf(stderr, "sandboxd: %s\n", err);
+        return 1;
+    }
+    struct box_result res;
+    int rc = runner_compile(r, l, &res);
+    if (rc == 0 && res.verdict != BOX_OK) {
+        print_result("compile", &res);
+        box_result_free(&res);
+        return 1;
+    }
+    if (rc == 0)
+        box_result_free(&res);
+    size_t len;
+    char *input = rc >= 0 ? read_stdin(&len) : NULL;
+    struct box_limits lim;
+    runner_limits(&lim, o->time_ms, o->memory_mb, o->output_kb);
+    if (!input || runner_exec(r, l, &lim, input, len, &res) != 0) {
+        fprintf(stderr, "sandboxd: the sandbox could not run %s\n", o->file);
+        free(input);
+        return 1;
+    }
+    print_result("run", &res);
+    box_result_free(&res);
+    free(input);
+    return 0;
+}
+
+int cmd_run(const struct config *cfg, int argc, char **argv)
+{
+    struct run_options o;
+    if (parse_options(argc, argv, &o) != 0)
+        return -1;
+    char err[512];
+    struct lang_table *langs = lang_load(cfg->languages, err, sizeof err);
+    if (!langs) {
+        fprintf(stderr, "sandboxd: %s\n", err);
+        return 1;
+    }
+    const struct language *l = o.lang ? lang_find(langs, o.lang) : lang_for_file(langs, o.file);
+    char *code = text_read_file(o.file, NULL);
+    /* One past the serve slots: its own uid, cgroup and scratch dir. */
+    struct box_config box = {.box_dir = cfg->box_dir, .uid_base = cfg->uid_base};
+    struct runner r = {.dir_fd = -1};
+    int status = 1;
+    if (!code)
+        fprintf(stderr, "sandboxd: %s: %s\n", o.file, strerror(errno));
+    else if (!l)
+        fprintf(stderr, "sandboxd: no language for %s (use --lang)\n", o.lang ? o.lang : o.file);
+    else if (o.function_mode && !l->template)
+        fprintf(stderr, "sandboxd: %s has no function mode\n", l->name);
+    else if (box_init(&box, err, sizeof err) != 0 || runner_init(&r, &box, cfg->slots, err, sizeof err) != 0)
+        fprintf(stderr, "sandboxd: %s\n", err);
+    else
+        status = run_file(&r, l, &o, code);
+    runner_close(&r);
+    free(code);
+    lang_release(langs);
+    return status;
+}

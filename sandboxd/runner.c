@@ -1,0 +1,315 @@
+/* runner: one job in one slot — scratch dir, source file, compile once,
+ * then every case through box_run; results made storable (UTF-8, no NUL). */
+#define _GNU_SOURCE   /* asprintf */
+#include "runner.h"
+#include "text.h"
+#include "utf8.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What a compiler may print before we keep only the stderr tail anyway. */
+#define COMPILE_OUTPUT_KB 1024
+
+static const char *const box_env[] = {
+    "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp",
+    "LANG=C.UTF-8", "LC_ALL=C.UTF-8", NULL,
+};
+
+int runner_init(struct runner *r, const struct box_config *box, unsigned slot,
+                char *err, size_t errlen)
+{
+    r->box = box;
+    r->slot = slot;
+    snprintf(r->job_dir, sizeof r->job_dir, "%s/slot-%u", box->box_dir, slot);
+    if ((mkdir(box->box_dir, 0755) != 0 && errno != EEXIST)
+        || (mkdir(r->job_dir, 0755) != 0 && errno != EEXIST)) {
+        snprintf(err, errlen, "%s: %s", r->job_dir, strerror(errno));
+        return -1;
+    }
+    r->dir_fd = open(r->job_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    /* The compile step writes its output here as the slot's uid. */
+    uid_t id = box->uid_base + slot;
+    if (r->dir_fd < 0 || fchown(r->dir_fd, id, id) != 0) {
+        snprintf(err, errlen, "%s: %s", r->job_dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void runner_close(struct runner *r)
+{
+    if (r->dir_fd >= 0)
+        close(r->dir_fd);
+    r->dir_fd = -1;
+}
+
+void runner_limits(struct box_limits *lim, unsigned time_ms, unsigned memory_mb,
+                   unsigned output_kb)
+{
+    lim->cpu_ms = time_ms;
+    lim->wall_ms = 2 * time_ms + 1000;
+    lim->memory_kb = memory_mb * 1024;
+    lim->output_kb = output_kb;
+    lim->pids = 64;
+    lim->tmpfs_kb = 64 * 1024;
+}
+
+/* Remove everything below dirfd without following links the previous
+ * job's compile step may have planted. */
+static int empty_dir(int dirfd)
+{
+    int fd = dup(dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    rewinddir(d);
+    int rc = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (unlinkat(dirfd, e->d_name, 0) == 0)
+            continue;
+        int sub = errno == EISDIR
+            ? openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        if (sub < 0 || empty_dir(sub) != 0 || unlinkat(dirfd, e->d_name, AT_REMOVEDIR) != 0)
+            rc = -1;
+        if (sub >= 0)
+            close(sub);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, s, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        s += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int runner_prepare(struct runner *r, const struct language *l, bool function_mode,
+                   const char *code, char *err, size_t errlen)
+{
+    if (empty_dir(r->dir_fd) != 0) {
+        snprintf(err, errlen, "cannot empty %s: %s", r->job_dir, strerror(errno));
+        return -1;
+    }
+    char *text = function_mode ? lang_wrap(l->template, code) : strdup(code);
+    int fd = text ? openat(r->dir_fd, l->source,
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
+    int rc = fd >= 0 ? write_all(fd, text, strlen(text)) : -1;
+    if (rc != 0)
+        snprintf(err, errlen, "cannot write %s/%s: %s", r->job_dir, l->source, strerror(errno));
+    if (fd >= 0 && close(fd) != 0 && rc == 0) {
+        snprintf(err, errlen, "cannot write %s/%s: %s", r->job_dir, l->source, strerror(errno));
+        rc = -1;
+    }
+    free(text);
+    return rc;
+}
+
+static int run_in_box(struct runner *r, const char *cmd, const struct language *l,
+                      bool writable, const struct box_limits *lim,
+                      const char *input, size_t len, struct box_result *res)
+{
+    char **argv = text_split_words(cmd);
+    if (!argv || !argv[0]) {
+        text_free_argv(argv);
+        return -1;
+    }
+    struct box_spec spec = {
+        .argv = (const char *const *)argv,
+        .env = box_env,
+        .job_dir = r->job_dir,
+        .job_dir_writable = writable,
+        .ro_binds = (const char *const *)l->binds,
+        .stdin_data = input,
+        .stdin_len = len,
+        .limits = *lim,
+        .slot = r->slot,
+    };
+    memset(res, 0, sizeof *res);
+    int rc = box_run(r->box, &spec, res);
+    text_free_argv(argv);
+    return rc;
+}
+
+int runner_compile(struct runner *r, const struct language *l, struct box_result *res)
+{
+    if (!l->compile)
+        return 1;
+    struct box_limits lim;
+    runner_limits(&lim, l->compile_time_ms, l->compile_memory_mb, COMPILE_OUTPUT_KB);
+    return run_in_box(r, l->compile, l, true, &lim, "", 0, res);
+}
+
+int runner_exec(struct runner *r, const struct language *l, const struct box_limits *lim,
+                const char *input, size_t len, struct box_result *res)
+{
+    return run_in_box(r, l->run, l, false, lim, input, len, res);
+}
+
+/* Sanitised copy of program output, byte for byte otherwise. */
+static char *storable(const char *s, size_t len)
+{
+    return utf8_sanitize(s ? s : "", s ? len : 0);
+}
+
+/* Sanitised stderr tail without its final newlines: the API's error is
+ * "TypeName: message". A cut tail may start inside a UTF-8 sequence. */
+static char *storable_tail(const struct box_result *res)
+{
+    const char *s = res->err;
+    size_t len = res->err_len;
+    while (res->err_truncated && len && ((unsigned char)*s & 0xC0) == 0x80) {
+        s++;
+        len--;
+    }
+    char *out = storable(s, len);
+    size_t n = out ? strlen(out) : 0;
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        out[--n] = '\0';
+    return out;
+}
+
+char *runner_error_text(const struct box_result *res)
+{
+    char *tail = storable_tail(res);
+    bool limit = res->verdict != BOX_OK && res->verdict != BOX_RUNTIME_ERROR;
+    /* The reason says which limit or call; for a plain crash stderr does,
+     * unless the program said nothing. */
+    if (!tail || !res->reason[0] || (!limit && *tail))
+        return tail;
+    char *both = NULL;
+    if (asprintf(&both, "%s%s%s", res->reason, *tail ? "\n" : "", tail) < 0)
+        both = NULL;
+    free(tail);
+    return both;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void fail(struct job_outcome *out, enum job_state state, const char *why)
+{
+    out->state = state;
+    free(out->error);
+    out->error = strdup(why);
+}
+
+/* 0 to go on with the cases; otherwise out says why not. */
+static int compile_job(struct runner *r, const struct language *l,
+                       struct job_outcome *out)
+{
+    struct box_result res;
+    int rc = runner_compile(r, l, &res);
+    if (rc == 1)
+        return 0;
+    if (rc != 0 || res.verdict == BOX_INTERNAL_ERROR) {
+        fail(out, JOB_RETRY, rc ? "compile step could not start" : res.reason);
+        if (rc == 0)
+            box_result_free(&res);
+        return -1;
+    }
+    bool ok = res.verdict == BOX_OK;
+    out->compile_status = ok ? "ok" : "error";
+    /* Compilers talk on stderr; fall back to stdout for the odd one. */
+    out->compile_output = res.err_len || !res.out_len ? runner_error_text(&res)
+                        : storable(res.out, res.out_len);
+    if (!ok)
+        fail(out, JOB_FAILED, "compilation failed");
+    box_result_free(&res);
+    return ok ? 0 : -1;
+}
+
+static void store_case(struct case_result *c, const struct box_result *res)
+{
+    c->verdict = box_verdict_name(res->verdict);
+    c->output = storable(res->out, res->out_len);
+    c->error = runner_error_text(res);
+    c->exit_code = res->exit_code;
+    c->signal = res->signal;
+    c->cpu_ms = res->cpu_ms;
+    c->wall_ms = res->wall_ms;
+    c->memory_kb = res->memory_kb;
+    c->output_truncated = res->out_truncated;
+}
+
+void runner_job(struct runner *r, const struct lang_table *langs,
+                const struct job *job, struct job_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    out->state = JOB_FINISHED;
+    char err[512];
+    const struct language *l = lang_find(langs, job->language);
+    bool function_mode = strcmp(job->mode, "function") == 0;
+    if (!l) {
+        snprintf(err, sizeof err, "unknown language '%s'", job->language);
+        fail(out, JOB_FAILED, err);
+        return;
+    }
+    if (function_mode && !l->template) {
+        snprintf(err, sizeof err, "language '%s' has no function mode", l->name);
+        fail(out, JOB_FAILED, err);
+        return;
+    }
+    if (runner_prepare(r, l, function_mode, job->code, err, sizeof err) != 0) {
+        fail(out, JOB_RETRY, err);
+        return;
+    }
+    if (compile_job(r, l, out) != 0)
+        return;
+
+    struct box_limits lim;
+    runner_limits(&lim, job->time_ms, job->memory_mb, job->output_kb);
+    out->cases = calloc(job->ncases ? job->ncases : 1, sizeof *out->cases);
+    if (!out->cases) {
+        fail(out, JOB_RETRY, "out of memory");
+        return;
+    }
+    double start = now_s();
+    for (size_t i = 0; i < job->ncases; i++) {
+        struct box_result res;
+        if (runner_exec(r, l, &lim, job->inputs[i], strlen(job->inputs[i]), &res) != 0) {
+            fail(out, JOB_RETRY, "sandbox run could not start");
+            return;
+        }
+        store_case(&out->cases[i], &res);
+        box_result_free(&res);
+    }
+    out->execution_time = now_s() - start;
+}
+
+void job_outcome_free(struct job_outcome *out, size_t ncases)
+{
+    for (size_t i = 0; out->cases && i < ncases; i++) {
+        free(out->cases[i].output);
+        free(out->cases[i].error);
+    }
+    free(out->cases);
+    free(out->compile_output);
+    free(out->error);
+    memset(out, 0, sizeof *out);
+}
