@@ -78,3 +78,55 @@ $(BUILD)/t/mod_%: t/unit/mod_%.c t/unit/tap.h $(MOD_CORE_OBJ)
 
 clean:
 	rm -rf $(BUILD) mod_coderun/.libs mod_coderun/*.la mod_coderun/*.lo mod_coderun/*.slo mod_coderun/*.o
+
+# ---- harness: dependencies, the local stack, tests --------------------------
+# The stack itself (PostgreSQL cluster, sandboxd, httpd) is brought up by
+# t/lib/Coderun/Stack.pm, the same code the integration tests use.
+
+PORT ?= 8080
+
+# Debian packages every build, run and test needs; "a,b" = a, or b if present.
+DEPS = apache2 apache2-dev apache2-utils libaprutil1-dbd-pgsql libapr1-dev \
+       libaprutil1-dev libjson-c-dev libseccomp-dev libpq-dev libssl-dev \
+       postgresql gcc g++ make curl wrk hyperfine perl python3 nodejs \
+       default-jdk-headless,openjdk-17-jdk-headless
+
+# Swagger UI's static files (npm package swagger-ui-dist); Stack.pm serves
+# this directory as @SWAGGER_DIR@.
+SWAGGER_DIR = $(BUILD)/npm/node_modules/swagger-ui-dist
+
+.PHONY: deps run stop test
+deps:
+	@missing=; \
+	for alts in $(DEPS); do \
+	    found=; \
+	    for p in $$(echo $$alts | tr , ' '); do \
+	        dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed && found=1; \
+	    done; \
+	    [ -n "$$found" ] || missing="$$missing $${alts%%,*}"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	else \
+	    echo "deps: installing$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y --no-install-recommends $$missing || \
+	        { apt-get update && apt-get install -y --no-install-recommends $$missing; }; \
+	fi
+	@$(MAKE) -s --no-print-directory $(SWAGGER_DIR)/index.html
+
+$(SWAGGER_DIR)/index.html:
+	@# Debian splits npm from nodejs; other nodejs builds bundle it.
+	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm
+	npm install --no-audit --no-fund --ignore-scripts --prefix $(BUILD)/npm swagger-ui-dist@5
+	touch $@
+
+# Brings the stack up in ./var (again: reports it is already running).
+run: deps
+	@$(MAKE) --no-print-directory all
+	@perl t/stack up var --port $(PORT)
+
+stop:
+	@perl t/stack down var
+
+test: all
+	prove -r t/
