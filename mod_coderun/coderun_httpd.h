@@ -68,5 +68,6 @@ int handle_result_problem(request_rec *r, const struct route *route, const char 
                           int wait_ms);
 int handle_languages(request_rec *r);
 int handle_health(request_rec *r);
+int handle_metrics(request_rec *r);
 
 #endif

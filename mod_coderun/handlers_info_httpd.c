@@ -1,9 +1,10 @@
-/* Endpoints about the service: languages and health. */
+/* Endpoints about the service: languages, health, metrics. */
 #include <apr_strings.h>
 #include <json-c/json.h>
 
 #include "coderun_httpd.h"
 #include "json_out.h"
+#include "metrics_prom.h"
 #include "statements.h"
 
 int handle_languages(request_rec *r)
@@ -43,4 +44,23 @@ int handle_health(request_rec *r)
     return reply_json(r, workers ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE,
                       apr_psprintf(r->pool, "{\"status\":\"%s\",\"database\":\"ok\",\"workers\":%d}",
                                    workers ? "ok" : "no_workers", workers));
+}
+
+int handle_metrics(request_rec *r)
+{
+    struct api_error err;
+    struct db_rows *rows = db_select(r, SQL_METRICS, 0, NULL, &err);
+    const char *text;
+
+    if (!rows)
+        return reply_error(r, &err);
+    if (!metrics_wants_prometheus(r->args, apr_table_get(r->headers_in, "Accept")))
+        return reply_json(r, HTTP_OK, db_value(rows, 0, 0));
+    text = metrics_prometheus(r->pool, db_value(rows, 0, 0));
+    if (!text)
+        return reply_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                          "The metrics could not be read.");
+    ap_set_content_type(r, PROMETHEUS_CONTENT_TYPE);
+    ap_rputs(text, r);
+    return OK;
 }

@@ -149,6 +149,8 @@ static int coderun_handler(request_rec *r)
     case ROUTE_RESULT:
     case ROUTE_RESULT_PROBLEM:
         return dispatch_result(r, &route, key_id);
+    case ROUTE_METRICS:
+        return handle_metrics(r);
     case ROUTE_LANGUAGES:
         return handle_languages(r);
     default:

@@ -64,6 +64,7 @@ const struct statement coderun_statements[] = {
     { SQL_HEALTH,
       "SELECT count(*)::text FROM coderun.workers"
       " WHERE heartbeat_at > now() - interval '30 seconds'" },
+    { SQL_METRICS, "SELECT coderun.metrics_json()::text" },
     { SQL_LANGUAGES,
       "SELECT name, version, array_to_json(modes)::text FROM coderun.languages"
       " ORDER BY name" },

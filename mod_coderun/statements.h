@@ -18,6 +18,7 @@ extern const struct statement coderun_statements[];
 #define SQL_INSERT_PROBLEM "coderun_insert_problem"
 #define SQL_PROBLEM_CASES  "coderun_problem_cases"
 #define SQL_HEALTH     "coderun_health"
+#define SQL_METRICS    "coderun_metrics"
 #define SQL_LANGUAGES  "coderun_languages"
 
 #endif
