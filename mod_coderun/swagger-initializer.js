@@ -1,6 +1,7 @@
 // Replaces swagger-ui-dist's swagger-initializer.js (loaded by its index.html)
 // so that /swagger/ shows coderun's own document instead of the petstore.
-// httpd.conf.sample aliases /swagger/swagger-initializer.js to this file.
+// Serve it at /swagger/swagger-initializer.js in place of the packaged one
+// (an Alias for that one file ahead of the directory Alias).
 window.onload = function () {
   window.ui = SwaggerUIBundle({
     url: "/openapi.json",
