@@ -2,9 +2,15 @@
 #include "statements.h"
 
 const struct statement coderun_statements[] = {
+    /* The key's last use is written at most once a minute, in the same
+     * round trip, so `sandboxd key list` can show it at no per-request cost. */
     { SQL_AUTH,
-      "SELECT id::text, encode(digest, 'hex') FROM coderun.api_keys"
-      " WHERE digest = decode(%s, 'hex') AND revoked_at IS NULL" },
+      "WITH k AS (SELECT id, digest, last_used_at FROM coderun.api_keys"
+      " WHERE digest = decode(%s, 'hex') AND revoked_at IS NULL),"
+      " u AS (UPDATE coderun.api_keys a SET last_used_at = now() FROM k"
+      " WHERE a.id = k.id AND (k.last_used_at IS NULL"
+      " OR k.last_used_at < now() - interval '1 minute'))"
+      " SELECT id::text, encode(digest, 'hex') FROM k" },
     /* Known languages, whether the named one exists, and whether it has
      * the mode asked for. */
     { SQL_LANG_CHECK,
