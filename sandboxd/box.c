@@ -1,0 +1,414 @@
+/* box: one sandboxed run, as a flat list of steps (DESIGN.md, "The
+ * sandbox"): prepare everything the child needs, clone it into new
+ * namespaces, put it in the slot's cgroup, watch it (output caps, wall and
+ * CPU limits, forbidden calls), reap it and decide the verdict. Any failed
+ * step ends the run as BOX_INTERNAL_ERROR with the reason. */
+#define _GNU_SOURCE
+#include "box.h"
+#include "boxerr.h"
+#include "capture.h"
+#include "cgroup.h"
+#include "init.h"
+#include "ns.h"
+#include "seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ERR_TAIL_BYTES 4096
+#define CPU_CHECK_MS 25
+#define ROOT_SUBDIR ".root"
+
+/* Chosen once by box_init and only read afterwards (slots run in threads). */
+static struct cg_hier hierarchy;
+
+const char *box_verdict_name(enum box_verdict v)
+{
+    static const char *const names[] = {
+        [BOX_OK] = "ok", [BOX_RUNTIME_ERROR] = "runtime_error",
+        [BOX_TIME_LIMIT] = "time_limit", [BOX_MEMORY_LIMIT] = "memory_limit",
+        [BOX_OUTPUT_LIMIT] = "output_limit", [BOX_SECURITY_VIOLATION] = "security_violation",
+        [BOX_INTERNAL_ERROR] = "internal_error",
+    };
+    return (unsigned)v < sizeof names / sizeof *names ? names[v] : "internal_error";
+}
+
+int box_init(struct box_config *cfg, char *err, size_t errlen)
+{
+    char root[PATH_MAX];
+    struct sock_fprog probe;
+    if (mkdir(cfg->box_dir, 0755) != 0 && errno != EEXIST)
+        return box_fail(err, errlen, "mkdir %s", cfg->box_dir);
+    if (snprintf(root, sizeof root, "%s/%s", cfg->box_dir, ROOT_SUBDIR) >= (int)sizeof root)
+        return box_fail(err, errlen, "box_dir too long");
+    if (mkdir(root, 0700) != 0 && errno != EEXIST)
+        return box_fail(err, errlen, "mkdir %s", root);
+    /* fail at start-up, not per run, if libseccomp cannot build the filter */
+    if (filter_build(&probe, err, errlen) != 0)
+        return -1;
+    filter_free(&probe);
+    cg_detect(&hierarchy, "/proc/self/mountinfo", "/proc/self/cgroup");
+    snprintf(cfg->mode, sizeof cfg->mode, "%s", cg_mode_name(hierarchy.kind));
+    return 0;
+}
+
+/* One run's state on the host side. */
+struct run {
+    const struct box_spec *spec;
+    struct box_plan plan;
+    struct sock_fprog filter;
+    struct cg_slot cg;
+    char root_dir[PATH_MAX];
+    int ctl, out, err, listener;   /* parent ends; -1 once closed */
+    pid_t pid;
+    struct capture out_cap, err_cap;
+    struct timespec start;
+    /* what happened */
+    int status;
+    bool have_status, killed, wall_exceeded, cpu_exceeded, output_exceeded;
+    bool setup_failed, violated;
+    long oom_kills;
+    char reason[256];
+};
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t0->tv_sec) * 1e3 + (now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* The input as a sealed memfd: any size, NUL bytes included, no writer
+ * to block, and the program cannot change it. */
+static int input_fd(const struct box_spec *spec, char *err, size_t errlen)
+{
+    int fd = memfd_create("coderun-input", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return box_fail(err, errlen, "memfd_create input");
+    size_t off = 0;
+    while (off < spec->stdin_len) {
+        ssize_t n = write(fd, spec->stdin_data + off, spec->stdin_len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(fd);
+            return box_fail(err, errlen, "write input");
+        }
+        off += (size_t)n;
+    }
+    if (lseek(fd, 0, SEEK_SET) != 0
+        || fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+        close(fd);
+        return box_fail(err, errlen, "seal input");
+    }
+    return fd;
+}
+
+/* Everything before clone: the child only uses what is prepared here. */
+static int prepare(struct run *r, const struct box_config *cfg, char *err, size_t errlen)
+{
+    const struct box_spec *spec = r->spec;
+    int out[2] = {-1, -1}, errp[2] = {-1, -1}, ctl[2] = {-1, -1};
+    struct box_plan *p = &r->plan;
+
+    p->spec = spec;
+    p->uid = cfg->uid_base + spec->slot;
+    p->gid = cfg->uid_base + spec->slot;
+    p->without_cgroup = hierarchy.kind == CG_NONE;
+    p->in_fd = p->job_dir_fd = -1;
+    p->root_dir = r->root_dir;
+    if (!spec->argv || !spec->argv[0] || spec->argv[0][0] != '/' || !spec->env || !spec->job_dir)
+        return box_fail(err, errlen, "box_spec needs an absolute argv[0], env and job_dir");
+    if (snprintf(r->root_dir, sizeof r->root_dir, "%s/%s", cfg->box_dir, ROOT_SUBDIR)
+        >= (int)sizeof r->root_dir)
+        return box_fail(err, errlen, "box_dir too long");
+    if (capture_init(&r->out_cap, (size_t)spec->limits.output_kb * 1024, false) != 0
+        || capture_init(&r->err_cap, ERR_TAIL_BYTES, true) != 0)
+        return box_fail(err, errlen, "allocate output buffers");
+    if (filter_build(&r->filter, err, errlen) != 0)
+        return -1;
+    p->filter = &r->filter;
+    if ((p->in_fd = input_fd(spec, err, errlen)) < 0)
+        return -1;
+    p->job_dir_fd = open(spec->job_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (p->job_dir_fd < 0)
+        return box_fail(err, errlen, "open job dir %s", spec->job_dir);
+    /* a compile step writes its results into the job dir as the slot user */
+    if (spec->job_dir_writable && fchown(p->job_dir_fd, p->uid, p->gid) != 0)
+        return box_fail(err, errlen, "chown job dir");
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0
+        || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) != 0) {
+        box_fail(err, errlen, "create pipes");
+        for (int i = 0; i < 2; i++) {
+            close_fd(&out[i]);
+            close_fd(&errp[i]);
+            close_fd(&ctl[i]);
+        }
+        return -1;
+    }
+    r->out = out[0], p->out_fd = out[1];
+    r->err = errp[0], p->err_fd = errp[1];
+    r->ctl = ctl[0], p->ctl_fd = ctl[1];
+    if (hierarchy.kind != CG_NONE
+        && cg_slot_create(&hierarchy, spec->slot, &spec->limits, &r->cg, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+static void close_child_ends(struct run *r)
+{
+    close_fd(&r->plan.ctl_fd);
+    close_fd(&r->plan.in_fd);
+    close_fd(&r->plan.out_fd);
+    close_fd(&r->plan.err_fd);
+    close_fd(&r->plan.job_dir_fd);
+}
+
+static int spawn(struct run *r, char *err, size_t errlen)
+{
+    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    r->pid = ns_clone(NS_CLONE_FLAGS);
+    if (r->pid < 0)
+        return box_fail(err, errlen, "clone");
+    if (r->pid == 0)
+        init_main(&r->plan);
+    close_child_ends(r);
+    if (r->cg.ndirs > 0 && cg_slot_attach(&r->cg, r->pid, err, errlen) != 0)
+        return -1;
+    if (sync_send(r->ctl, SYNC_GO, 0, NULL) != 0)
+        return box_fail(err, errlen, "start box");
+    return 0;
+}
+
+/* Killing pid 1 of the box makes the kernel kill its whole pid namespace. */
+static void kill_box(struct run *r)
+{
+    if (!r->killed && r->pid > 0)
+        kill(r->pid, SIGKILL);
+    r->killed = true;
+}
+
+static void read_output(struct run *r, int *fd, struct capture *cap, size_t limit)
+{
+    char buf[65536];
+    ssize_t n = read(*fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        close_fd(fd);
+        return;
+    }
+    capture_add(cap, buf, (size_t)n);
+    if (cap->total > limit && !r->output_exceeded) {
+        r->output_exceeded = true;
+        kill_box(r);
+    }
+}
+
+static void read_control(struct run *r)
+{
+    struct sync_msg m;
+    int passed = -1;
+    int rc = sync_recv(r->ctl, &m, &passed);
+    if (rc <= 0) {
+        close_fd(&r->ctl);
+        return;
+    }
+    if (m.type == SYNC_ERROR && !r->setup_failed) {
+        r->setup_failed = true;
+        snprintf(r->reason, sizeof r->reason, "%s", m.text);
+    } else if (m.type == SYNC_STATUS) {
+        r->status = m.value;
+        r->have_status = true;
+    } else if (m.type == SYNC_LISTENER && passed >= 0 && r->listener < 0) {
+        r->listener = passed;
+        passed = -1;
+    }
+    close_fd(&passed);
+}
+
+static void read_listener(struct run *r)
+{
+    char reason[sizeof r->reason];
+    if (filter_explain(r->listener, reason, sizeof reason) != 0) {
+        close_fd(&r->listener);   /* every filtered task is gone */
+        return;
+    }
+    if (!r->violated) {
+        r->violated = true;
+        snprintf(r->reason, sizeof r->reason, "%s", reason);
+    }
+    kill_box(r);
+}
+
+static void check_cpu(struct run *r)
+{
+    struct cg_stats st;
+    if (r->cg.ndirs > 0 && cg_slot_stats(&r->cg, &st) == 0 && st.cpu_ms > r->spec->limits.cpu_ms) {
+        r->cpu_exceeded = true;
+        kill_box(r);
+    }
+}
+
+/* Until the box has closed its output and control channels. */
+static void watch(struct run *r)
+{
+    size_t out_limit = (size_t)r->spec->limits.output_kb * 1024;
+    while (r->out >= 0 || r->err >= 0 || r->ctl >= 0) {
+        struct pollfd fds[] = {
+            {.fd = r->out, .events = POLLIN}, {.fd = r->err, .events = POLLIN},
+            {.fd = r->ctl, .events = POLLIN}, {.fd = r->listener, .events = POLLIN},
+        };
+        double left = r->spec->limits.wall_ms - ms_since(&r->start);
+        int timeout = r->killed ? 100 : left < CPU_CHECK_MS ? (left > 0 ? (int)left + 1 : 0)
+                                                            : CPU_CHECK_MS;
+        if (poll(fds, 4, timeout) < 0 && errno != EINTR)
+            break;
+        if (fds[0].revents)
+            read_output(r, &r->out, &r->out_cap, out_limit);
+        if (fds[1].revents)
+            read_output(r, &r->err, &r->err_cap, out_limit);
+        if (fds[2].revents)
+            read_control(r);
+        if (fds[3].revents)
+            read_listener(r);
+        if (!r->killed && ms_since(&r->start) > r->spec->limits.wall_ms) {
+            r->wall_exceeded = true;
+            kill_box(r);
+        }
+        if (!r->killed)
+            check_cpu(r);
+    }
+}
+
+static enum box_verdict decide(const struct run *r, const struct box_result *res)
+{
+    if (r->setup_failed)
+        return BOX_INTERNAL_ERROR;
+    if (r->violated)
+        return BOX_SECURITY_VIOLATION;
+    if (r->output_exceeded)
+        return BOX_OUTPUT_LIMIT;
+    if (r->oom_kills > 0)
+        return BOX_MEMORY_LIMIT;
+    if (r->wall_exceeded || r->cpu_exceeded || res->cpu_ms > r->spec->limits.cpu_ms
+        || res->signal == SIGXCPU)
+        return BOX_TIME_LIMIT;
+    if (!r->have_status)
+        return BOX_INTERNAL_ERROR;
+    return res->exit_code == 0 && res->signal == 0 ? BOX_OK : BOX_RUNTIME_ERROR;
+}
+
+/* Reaps pid 1, gathers the numbers and removes the cgroup. */
+static void finish(struct run *r, struct box_result *res)
+{
+    struct rusage ru = {0};
+    int status;
+    while (wait4(r->pid, &status, __WALL, &ru) < 0 && errno == EINTR)
+        ;
+    res->wall_ms = ms_since(&r->start);
+    res->cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3
+                + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+    res->memory_kb = ru.ru_maxrss;
+    res->exit_code = -1;
+    res->signal = r->have_status ? 0 : SIGKILL;
+    if (r->have_status && WIFEXITED(r->status))
+        res->exit_code = WEXITSTATUS(r->status);
+    else if (r->have_status && WIFSIGNALED(r->status))
+        res->signal = WTERMSIG(r->status);
+
+    struct cg_stats st = {.memory_peak_kb = -1, .cpu_ms = -1};
+    if (r->cg.ndirs > 0) {
+        cg_slot_stats(&r->cg, &st);
+        r->oom_kills = st.oom_kills;
+        res->memory_kb = st.memory_peak_kb;
+        if (st.cpu_ms >= 0)
+            res->cpu_ms = st.cpu_ms;
+        if (cg_slot_remove(&r->cg) != 0 && !r->setup_failed) {
+            r->setup_failed = true;
+            snprintf(r->reason, sizeof r->reason, "could not remove cgroup slot-%u", r->spec->slot);
+        }
+    }
+    res->verdict = decide(r, res);
+}
+
+static void release(struct run *r)
+{
+    close_child_ends(r);
+    close_fd(&r->out);
+    close_fd(&r->err);
+    close_fd(&r->ctl);
+    close_fd(&r->listener);
+    capture_free(&r->out_cap);
+    capture_free(&r->err_cap);
+    filter_free(&r->filter);
+}
+
+static const char *limit_reason(enum box_verdict v, const struct run *r)
+{
+    switch (v) {
+    case BOX_TIME_LIMIT:
+        return r->wall_exceeded ? "wall time limit exceeded" : "CPU time limit exceeded";
+    case BOX_MEMORY_LIMIT: return "memory limit exceeded";
+    case BOX_OUTPUT_LIMIT: return "output limit exceeded";
+    default: return r->reason;
+    }
+}
+
+int box_run(const struct box_config *cfg, const struct box_spec *spec, struct box_result *res)
+{
+    struct run r = {.spec = spec, .ctl = -1, .out = -1, .err = -1, .listener = -1,
+                    .plan = {.ctl_fd = -1, .out_fd = -1, .err_fd = -1}};
+    memset(res, 0, sizeof *res);
+    char err[sizeof r.reason] = "";
+
+    if (prepare(&r, cfg, err, sizeof err) != 0 || spawn(&r, err, sizeof err) != 0) {
+        r.setup_failed = true;
+        snprintf(r.reason, sizeof r.reason, "%s", err);
+        kill_box(&r);
+    }
+    if (r.pid > 0) {
+        watch(&r);
+        finish(&r, res);
+    } else {
+        if (r.cg.ndirs > 0)
+            cg_slot_remove(&r.cg);
+        res->verdict = BOX_INTERNAL_ERROR;
+        res->exit_code = -1;
+    }
+    snprintf(res->reason, sizeof res->reason, "%s", limit_reason(res->verdict, &r));
+    res->out_truncated = capture_truncated(&r.out_cap);
+    res->err_truncated = capture_truncated(&r.err_cap);
+    if (r.out_cap.buf)
+        res->out = capture_take(&r.out_cap, &res->out_len);
+    if (r.err_cap.buf)
+        res->err = capture_take(&r.err_cap, &res->err_len);
+    release(&r);
+    return 0;
+}
+
+void box_result_free(struct box_result *res)
+{
+    free(res->out);
+    free(res->err);
+    res->out = res->err = NULL;
+}
