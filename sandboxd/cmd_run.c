@@ -16,8 +16,7 @@
 #include <unistd.h>
 
 struct run_options {
-    const char *lang, *file;
-    bool function_mode;
+    const char *lang, *file, *mode;
     unsigned time_ms, memory_mb, output_kb;
 };
 
@@ -31,15 +30,16 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"output-kb", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
-    *o = (struct run_options){.time_ms = 2000, .memory_mb = 256, .output_kb = 64};
+    *o = (struct run_options){.mode = "program", .time_ms = 2000, .memory_mb = 256,
+                              .output_kb = 64};
     int opt;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         unsigned *num = opt == 't' ? &o->time_ms : opt == 'M' ? &o->memory_mb
                       : opt == 'o' ? &o->output_kb : NULL;
         if (opt == 'l')
             o->lang = optarg;
-        else if (opt == 'm' && (strcmp(optarg, "function") == 0 || strcmp(optarg, "program") == 0))
-            o->function_mode = strcmp(optarg, "function") == 0;
+        else if (opt == 'm')
+            o->mode = optarg;
         else if (!num || (*num = (unsigned)strtoul(optarg, NULL, 10)) == 0)
             return -1;
     }
@@ -92,11 +92,11 @@ static void print_result(const char *stage, const struct box_result *res)
 }
 
 /* Compile if needed, then run once; prints the last step's result. */
-static int run_file(struct runner *r, const struct language *l, const struct run_options *o,
-                    const char *code)
+static int run_file(struct runner *r, const struct language *l, const char *template,
+                    const struct run_options *o, const char *code)
 {
     char err[512];
-    if (runner_prepare(r, l, o->function_mode, code, err, sizeof err) != 0) {
+    if (runner_prepare(r, l, template, code, err, sizeof err) != 0) {
         fprintf(stderr, "sandboxd: %s\n", err);
         return 1;
     }
@@ -136,6 +136,7 @@ int cmd_run(const struct config *cfg, int argc, char **argv)
         return 1;
     }
     const struct language *l = o.lang ? lang_find(langs, o.lang) : lang_for_file(langs, o.file);
+    const char *why = NULL, *template = l ? runner_template(l, o.mode, &why) : NULL;
     char *code = text_read_file(o.file, NULL);
     /* One past the serve slots: its own uid, cgroup and scratch dir. */
     struct box_config box = {.box_dir = cfg->box_dir, .uid_base = cfg->uid_base};
@@ -145,12 +146,12 @@ int cmd_run(const struct config *cfg, int argc, char **argv)
         fprintf(stderr, "sandboxd: %s: %s\n", o.file, strerror(errno));
     else if (!l)
         fprintf(stderr, "sandboxd: no language for %s (use --lang)\n", o.lang ? o.lang : o.file);
-    else if (o.function_mode && !l->template)
-        fprintf(stderr, "sandboxd: %s has no function mode\n", l->name);
+    else if (why)
+        fprintf(stderr, "sandboxd: %s %s '%s'\n", l->name, why, o.mode);
     else if (box_init(&box, err, sizeof err) != 0 || runner_init(&r, &box, cfg->slots, err, sizeof err) != 0)
         fprintf(stderr, "sandboxd: %s\n", err);
     else
-        status = run_file(&r, l, &o, code);
+        status = run_file(&r, l, template, &o, code);
     runner_close(&r);
     free(code);
     lang_release(langs);

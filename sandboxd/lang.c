@@ -16,6 +16,7 @@ static void language_free(struct language *l)
     free(l->run);
     free(l->version);
     free(l->template);
+    free(l->problem_template);
     text_free_argv(l->binds);
     free(l->version_text);
 }
@@ -58,6 +59,7 @@ static int set_key(struct language *l, const char *key, const char *value)
         {"run", offsetof(struct language, run)},
         {"version", offsetof(struct language, version)},
         {"template", offsetof(struct language, template)},
+        {"problem_template", offsetof(struct language, problem_template)},
     };
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         if (strcmp(key, strings[i].key) == 0) {
@@ -195,7 +197,8 @@ static const char *check_table(const struct lang_table *t, const char **which)
             return "needs source and run";
         if (strchr(t->v[i].source, '/'))
             return "source must be a plain file name";
-        if (t->v[i].template && !strstr(t->v[i].template, "{{code}}"))
+        if ((t->v[i].template && !strstr(t->v[i].template, "{{code}}"))
+            || (t->v[i].problem_template && !strstr(t->v[i].problem_template, "{{code}}")))
             return "template has no {{code}}";
     }
     return t->n ? NULL : "no languages";

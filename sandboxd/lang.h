@@ -11,6 +11,7 @@ struct language {
     char *run;
     char *version;           /* command whose output names the version */
     char *template;          /* function-mode wrapper with {{code}}; NULL: none */
+    char *problem_template;  /* problem mode: runs {{code}}, evaluates stdin */
     char **binds;            /* extra read-only host paths, NULL-terminated */
     unsigned compile_time_ms;
     unsigned compile_memory_mb;

@@ -13,7 +13,7 @@ static int usage(void)
         "  serve\n"
         "  migrate [-s SQLDIR]\n"
         "  key add NAME [--token-stdin] | key list | key revoke NAME\n"
-        "  run [--lang L] [--mode program|function] [--time-ms N]\n"
+        "  run [--lang L] [--mode program|function|problem] [--time-ms N]\n"
         "      [--memory-mb N] [--output-kb N] FILE\n");
     return 2;
 }

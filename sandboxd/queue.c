@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ void job_free(struct job *job)
     free(job->language);
     free(job->mode);
     free(job->code);
+    free(job->solution_code);
     for (size_t i = 0; job->inputs && i < job->ncases; i++)
         free(job->inputs[i]);
     free(job->inputs);
@@ -76,7 +78,8 @@ int queue_claim(PGconn *conn, const struct worker *w, struct job *job,
         "   attempts = j.attempts + 1, started_at = coalesce(j.started_at, now())"
         " FROM c WHERE j.id = c.id"
         " RETURNING j.id, (SELECT name FROM coderun.api_keys k WHERE k.id = j.key_id),"
-        "   j.language, j.mode, j.code, j.time_ms, j.memory_mb, j.output_kb, j.attempts",
+        "   j.language, j.mode, j.code, j.time_ms, j.memory_mb, j.output_kb, j.attempts,"
+        "   j.solution_code",
         2, params, err, errlen);
     if (!res)
         return -1;
@@ -92,6 +95,7 @@ int queue_claim(PGconn *conn, const struct worker *w, struct job *job,
         job->memory_mb = (unsigned)atoi(PQgetvalue(res, 0, 6));
         job->output_kb = (unsigned)atoi(PQgetvalue(res, 0, 7));
         job->attempts = atoi(PQgetvalue(res, 0, 8));
+        job->solution_code = PQgetisnull(res, 0, 9) ? NULL : strdup(PQgetvalue(res, 0, 9));
     }
     PQclear(res);
     if (found && load_cases(conn, job, err, errlen) != 0) {
@@ -100,6 +104,21 @@ int queue_claim(PGconn *conn, const struct worker *w, struct job *job,
         return -1;
     }
     return found;
+}
+
+/* The solution's run of a problem case goes to the solution_* columns. */
+static void solution_json(json_object *o, const struct case_result *user,
+                          const struct case_result *sol)
+{
+    json_object_object_add(o, "solution_output", json_object_new_string(sol->output ? sol->output : ""));
+    json_object_object_add(o, "solution_verdict", json_object_new_string(sol->verdict));
+    json_object_object_add(o, "solution_error", json_object_new_string(sol->error ? sol->error : ""));
+    json_object_object_add(o, "solution_cpu_ms", json_object_new_double(sol->cpu_ms));
+    json_object_object_add(o, "solution_wall_ms", json_object_new_double(sol->wall_ms));
+    json_object_object_add(o, "solution_memory_kb", json_object_new_int64(sol->memory_kb));
+    bool passed = strcmp(user->verdict, "ok") == 0 && strcmp(sol->verdict, "ok") == 0
+               && user->output && sol->output && strcmp(user->output, sol->output) == 0;
+    json_object_object_add(o, "passed", json_object_new_boolean(passed));
 }
 
 static json_object *cases_json(const struct job *job, const struct job_outcome *out)
@@ -118,37 +137,47 @@ static json_object *cases_json(const struct job *job, const struct job_outcome *
         json_object_object_add(o, "wall_ms", json_object_new_double(c->wall_ms));
         json_object_object_add(o, "memory_kb", json_object_new_int64(c->memory_kb));
         json_object_object_add(o, "output_truncated", json_object_new_boolean(c->output_truncated));
+        if (out->solution_cases)
+            solution_json(o, c, &out->solution_cases[i]);
         json_object_array_add(arr, o);
     }
     return arr;
 }
 
-/* BEGIN; job row guarded by worker + attempts; cases; COMMIT. */
+/* BEGIN; cases; job row guarded by worker + attempts; COMMIT. Cases come
+ * first: the job-end trigger counts their verdicts into coderun.counters. */
 static int finish_tx(PGconn *conn, const char *const *job_params, const char *cases,
                      char *err, size_t errlen)
 {
     if (db_exec(conn, "BEGIN", 0, NULL, err, errlen) != 0)
         return -1;
-    PGresult *res = db_query(conn,
+    const char *params[] = {job_params[0], cases};
+    long n = db_exec(conn,
+        "UPDATE coderun.cases c SET output = r.output, verdict = r.verdict, error = r.error,"
+        "   exit_code = r.exit_code, signal = r.signal, cpu_ms = r.cpu_ms,"
+        "   wall_ms = r.wall_ms, memory_kb = r.memory_kb, output_truncated = r.output_truncated,"
+        "   solution_output = r.solution_output, solution_verdict = r.solution_verdict,"
+        "   solution_error = r.solution_error, solution_cpu_ms = r.solution_cpu_ms,"
+        "   solution_wall_ms = r.solution_wall_ms, solution_memory_kb = r.solution_memory_kb,"
+        "   passed = r.passed"
+        " FROM jsonb_to_recordset($2::jsonb) AS r(idx int, output text, verdict text,"
+        "   error text, exit_code int, signal int, cpu_ms double precision,"
+        "   wall_ms double precision, memory_kb bigint, output_truncated boolean,"
+        "   solution_output text, solution_verdict text, solution_error text,"
+        "   solution_cpu_ms double precision, solution_wall_ms double precision,"
+        "   solution_memory_kb bigint, passed boolean)"
+        " WHERE c.job_id = $1 AND c.idx = r.idx", 2, params, err, errlen) == 0 ? 1 : -1;
+    PGresult *res = n > 0 ? db_query(conn,
         "UPDATE coderun.jobs SET state = $4, finished_at = now(),"
         "   execution_time = $5::double precision, lease_until = NULL,"
         "   compile_status = $6, compile_output = coalesce($7, ''), error = coalesce($8, '')"
         " WHERE id = $1 AND worker = $2 AND state = 'running' AND attempts = $3::int",
-        8, job_params, err, errlen);
-    long n = res ? db_affected(res) : -1;
+        8, job_params, err, errlen) : NULL;
+    if (n > 0)
+        n = res ? db_affected(res) : -1;
     PQclear(res);
-    const char *params[] = {job_params[0], cases};
-    if (n > 0 && db_exec(conn,
-        "UPDATE coderun.cases c SET output = r.output, verdict = r.verdict, error = r.error,"
-        "   exit_code = r.exit_code, signal = r.signal, cpu_ms = r.cpu_ms,"
-        "   wall_ms = r.wall_ms, memory_kb = r.memory_kb, output_truncated = r.output_truncated"
-        " FROM jsonb_to_recordset($2::jsonb) AS r(idx int, output text, verdict text,"
-        "   error text, exit_code int, signal int, cpu_ms double precision,"
-        "   wall_ms double precision, memory_kb bigint, output_truncated boolean)"
-        " WHERE c.job_id = $1 AND c.idx = r.idx", 2, params, err, errlen) != 0)
-        n = -1;
-    if (n > 0 && db_exec(conn, "COMMIT", 0, NULL, err, errlen) == 0)
-        return 1;
+    if (n > 0)
+        return db_exec(conn, "COMMIT", 0, NULL, err, errlen) == 0 ? 1 : -1;
     char ignored[128];
     db_exec(conn, "ROLLBACK", 0, NULL, ignored, sizeof ignored);
     return n < 0 ? -1 : 0;

@@ -105,14 +105,26 @@ static int write_all(int fd, const char *s, size_t len)
     return 0;
 }
 
-int runner_prepare(struct runner *r, const struct language *l, bool function_mode,
+const char *runner_template(const struct language *l, const char *mode, const char **why)
+{
+    *why = NULL;
+    if (strcmp(mode, "program") == 0)
+        return NULL;
+    const char *t = strcmp(mode, "function") == 0 ? l->template
+                  : strcmp(mode, "problem") == 0 ? l->problem_template : NULL;
+    if (!t)
+        *why = "has no such mode";
+    return t;
+}
+
+int runner_prepare(struct runner *r, const struct language *l, const char *template,
                    const char *code, char *err, size_t errlen)
 {
     if (empty_dir(r->dir_fd) != 0) {
         snprintf(err, errlen, "cannot empty %s: %s", r->job_dir, strerror(errno));
         return -1;
     }
-    char *text = function_mode ? lang_wrap(l->template, code) : strdup(code);
+    char *text = template ? lang_wrap(template, code) : strdup(code);
     int fd = text ? openat(r->dir_fd, l->source,
                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
     int rc = fd >= 0 ? write_all(fd, text, strlen(text)) : -1;
@@ -235,6 +247,7 @@ static int compile_job(struct runner *r, const struct language *l,
     }
     bool ok = res.verdict == BOX_OK;
     out->compile_status = ok ? "ok" : "error";
+    free(out->compile_output);    /* problem mode compiles twice */
     /* Compilers talk on stderr; fall back to stdout for the odd one. */
     out->compile_output = res.err_len || !res.out_len ? runner_error_text(&res)
                         : storable(res.out, res.out_len);
@@ -257,58 +270,78 @@ static void store_case(struct case_result *c, const struct box_result *res)
     c->output_truncated = res->out_truncated;
 }
 
+/* Write, compile and run one piece of code on every input. 0 when the
+ * cases are filled; otherwise out says why the job stops. */
+static int run_code(struct runner *r, const struct language *l, const char *template,
+                    const char *code, const struct job *job, struct case_result *cases,
+                    struct job_outcome *out)
+{
+    char err[512];
+    if (runner_prepare(r, l, template, code, err, sizeof err) != 0) {
+        fail(out, JOB_RETRY, err);
+        return -1;
+    }
+    if (compile_job(r, l, out) != 0)
+        return -1;
+    struct box_limits lim;
+    runner_limits(&lim, job->time_ms, job->memory_mb, job->output_kb);
+    for (size_t i = 0; i < job->ncases; i++) {
+        struct box_result res;
+        if (runner_exec(r, l, &lim, job->inputs[i], strlen(job->inputs[i]), &res) != 0) {
+            fail(out, JOB_RETRY, "sandbox run could not start");
+            return -1;
+        }
+        store_case(&cases[i], &res);
+        box_result_free(&res);
+    }
+    return 0;
+}
+
 void runner_job(struct runner *r, const struct lang_table *langs,
                 const struct job *job, struct job_outcome *out)
 {
     memset(out, 0, sizeof *out);
     out->state = JOB_FINISHED;
     char err[512];
+    const char *why = NULL, *template = NULL;
     const struct language *l = lang_find(langs, job->language);
-    bool function_mode = strcmp(job->mode, "function") == 0;
-    if (!l) {
-        snprintf(err, sizeof err, "unknown language '%s'", job->language);
+    if (l)
+        template = runner_template(l, job->mode, &why);
+    if (!l || why) {
+        snprintf(err, sizeof err, "language '%s' %s in %s mode", job->language,
+                 l ? why : "is unknown", job->mode);
         fail(out, JOB_FAILED, err);
         return;
     }
-    if (function_mode && !l->template) {
-        snprintf(err, sizeof err, "language '%s' has no function mode", l->name);
-        fail(out, JOB_FAILED, err);
-        return;
-    }
-    if (runner_prepare(r, l, function_mode, job->code, err, sizeof err) != 0) {
-        fail(out, JOB_RETRY, err);
-        return;
-    }
-    if (compile_job(r, l, out) != 0)
-        return;
-
-    struct box_limits lim;
-    runner_limits(&lim, job->time_ms, job->memory_mb, job->output_kb);
-    out->cases = calloc(job->ncases ? job->ncases : 1, sizeof *out->cases);
-    if (!out->cases) {
+    bool problem = strcmp(job->mode, "problem") == 0;
+    size_t n = job->ncases ? job->ncases : 1;
+    out->cases = calloc(n, sizeof *out->cases);
+    out->solution_cases = problem ? calloc(n, sizeof *out->solution_cases) : NULL;
+    if (!out->cases || (problem && !out->solution_cases)) {
         fail(out, JOB_RETRY, "out of memory");
         return;
     }
+    /* Problem mode: the solution first, each in a sandbox of its own. */
     double start = now_s();
-    for (size_t i = 0; i < job->ncases; i++) {
-        struct box_result res;
-        if (runner_exec(r, l, &lim, job->inputs[i], strlen(job->inputs[i]), &res) != 0) {
-            fail(out, JOB_RETRY, "sandbox run could not start");
-            return;
-        }
-        store_case(&out->cases[i], &res);
-        box_result_free(&res);
+    if ((!problem || run_code(r, l, template, job->solution_code ? job->solution_code : "",
+                              job, out->solution_cases, out) == 0)
+        && run_code(r, l, template, job->code, job, out->cases, out) == 0)
+        out->execution_time = now_s() - start;
+}
+
+static void cases_free(struct case_result *cases, size_t ncases)
+{
+    for (size_t i = 0; cases && i < ncases; i++) {
+        free(cases[i].output);
+        free(cases[i].error);
     }
-    out->execution_time = now_s() - start;
+    free(cases);
 }
 
 void job_outcome_free(struct job_outcome *out, size_t ncases)
 {
-    for (size_t i = 0; out->cases && i < ncases; i++) {
-        free(out->cases[i].output);
-        free(out->cases[i].error);
-    }
-    free(out->cases);
+    cases_free(out->cases, ncases);
+    cases_free(out->solution_cases, ncases);
     free(out->compile_output);
     free(out->error);
     memset(out, 0, sizeof *out);

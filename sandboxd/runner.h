@@ -18,6 +18,7 @@ struct runner {
 
 struct job {
     char *id, *key_name, *language, *mode, *code;
+    char *solution_code;     /* problem mode only */
     unsigned time_ms, memory_mb, output_kb;
     int attempts;
     size_t ncases;
@@ -43,6 +44,7 @@ struct job_outcome {
     char *error;                 /* why the job failed or must be retried */
     double execution_time;       /* seconds, first case start to last end */
     struct case_result *cases;   /* job->ncases entries when finished */
+    struct case_result *solution_cases;  /* problem mode: the solution's runs */
 };
 
 /* Create and own box_dir/slot-N (writable by the slot's uid for compiles). */
@@ -54,9 +56,12 @@ void runner_close(struct runner *r);
 void runner_limits(struct box_limits *lim, unsigned time_ms, unsigned memory_mb,
                    unsigned output_kb);
 
-/* Empty the job dir and write the source, wrapped by the template in
- * function mode. 0 or -1 with err. */
-int runner_prepare(struct runner *r, const struct language *l, bool function_mode,
+/* The wrapper for a job mode ("program": NULL), or why there is none. */
+const char *runner_template(const struct language *l, const char *mode, const char **why);
+
+/* Empty the job dir and write the source, wrapped by template unless it is
+ * NULL. 0 or -1 with err. */
+int runner_prepare(struct runner *r, const struct language *l, const char *template,
                    const char *code, char *err, size_t errlen);
 
 /* The compile step with the job dir writable. 1 when the language has none

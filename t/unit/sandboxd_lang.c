@@ -98,7 +98,12 @@ int main(void)
     ok(t != NULL, "the shipped languages.conf parses");
     if (!t)
         printf("# %s\n", err);
-    ok(t && lang_find(t, "python") && lang_find(t, "python")->template, "python has function mode");
+    const struct language *python = t ? lang_find(t, "python") : NULL;
+    ok(python && python->template, "python has function mode");
+    ok(python && python->problem_template, "python has problem mode");
+    static const char *const shipped[] = {"c", "cpp", "javascript", "java"};
+    for (size_t i = 0; i < sizeof shipped / sizeof *shipped; i++)
+        ok(t && lang_find(t, shipped[i]) && lang_find(t, shipped[i])->template, shipped[i]);
     lang_release(t);
     return done_testing();
 }
