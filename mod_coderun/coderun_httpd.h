@@ -18,6 +18,7 @@ APLOG_USE_MODULE(coderun);
 
 struct coderun_dir_conf {
     const char *location;     /* the <Location> path the handler serves */
+    const char *openapi;      /* CoderunOpenAPIFile's content, read at startup */
     struct coderun_limits limits;
 };
 
@@ -69,5 +70,6 @@ int handle_result_problem(request_rec *r, const struct route *route, const char 
 int handle_languages(request_rec *r);
 int handle_health(request_rec *r);
 int handle_metrics(request_rec *r);
+int handle_openapi(request_rec *r, const char *document);
 
 #endif

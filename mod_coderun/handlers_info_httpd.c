@@ -1,4 +1,4 @@
-/* Endpoints about the service: languages, health, metrics. */
+/* Endpoints about the service: languages, health, metrics, OpenAPI. */
 #include <apr_strings.h>
 #include <json-c/json.h>
 
@@ -63,4 +63,12 @@ int handle_metrics(request_rec *r)
     ap_set_content_type(r, PROMETHEUS_CONTENT_TYPE);
     ap_rputs(text, r);
     return OK;
+}
+
+int handle_openapi(request_rec *r, const char *document)
+{
+    if (!document)
+        return reply_fail(r, HTTP_NOT_FOUND, "not_found",
+                          "No OpenAPI document is configured (CoderunOpenAPIFile).");
+    return reply_json(r, HTTP_OK, document);
 }

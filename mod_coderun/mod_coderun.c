@@ -1,6 +1,7 @@
 /* mod_coderun: the coderun JSON API. Hooks, directives and routing only;
  * the work is in the handlers and the httpd-free files. */
 #include <string.h>
+#include <apr_file_io.h>
 #include <apr_strings.h>
 
 #include "coderun_httpd.h"
@@ -21,6 +22,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     struct coderun_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
     c->location = add->location ? add->location : base->location;
+    c->openapi = add->openapi ? add->openapi : base->openapi;
     limits_merge(&c->limits, &base->limits, &add->limits);
     return c;
 }
@@ -59,6 +61,31 @@ static const char *set_default_language(cmd_parms *cmd, void *confv, const char 
     return NULL;
 }
 
+/* The OpenAPI document is a file of the source tree, read once here so a
+ * missing file stops httpd at startup rather than failing requests. */
+static const char *set_openapi_file(cmd_parms *cmd, void *confv, const char *path)
+{
+    struct coderun_dir_conf *conf = confv;
+    apr_file_t *f;
+    apr_finfo_t info;
+    char *text;
+    apr_status_t rv;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->pool);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_info_get(&info, APR_FINFO_SIZE, f);
+    if (rv == APR_SUCCESS) {
+        text = apr_palloc(cmd->pool, (apr_size_t)info.size + 1);
+        rv = apr_file_read_full(f, text, (apr_size_t)info.size, NULL);
+        text[info.size] = '\0';
+        conf->openapi = text;
+    }
+    if (rv != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "CoderunOpenAPIFile: cannot read %s: %pm", path, &rv);
+    apr_file_close(f);
+    return NULL;
+}
+
 #define LIMIT_DIRECTIVE(name, field, help) \
     AP_INIT_TAKE1(name, set_positive_int, \
                   (void *)APR_OFFSETOF(struct coderun_limits, field), \
@@ -77,6 +104,8 @@ static const command_rec coderun_cmds[] = {
                   "Most queued or running jobs per API key (0 = unlimited)"),
     AP_INIT_TAKE1("CoderunDefaultLanguage", set_default_language, NULL, RSRC_CONF | ACCESS_CONF,
                   "Language of a /run that names none"),
+    AP_INIT_TAKE1("CoderunOpenAPIFile", set_openapi_file, NULL, RSRC_CONF | ACCESS_CONF,
+                  "The OpenAPI document served at /openapi.json"),
     { NULL }
 };
 
@@ -139,6 +168,8 @@ static int coderun_handler(request_rec *r)
     }
     if (route.kind == ROUTE_HEALTH)
         return handle_health(r);
+    if (route.kind == ROUTE_OPENAPI)
+        return handle_openapi(r, conf->openapi);
     if (authenticate(r, &key_id))
         return OK;
     switch (route.kind) {
