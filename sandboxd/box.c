@@ -192,6 +192,17 @@ static int spawn(struct run *r, char *err, size_t errlen)
     if (r->pid == 0)
         init_main(&r->plan);
     close_child_ends(r);
+    struct sync_msg m;
+    struct pollfd pfd = {.fd = r->ctl, .events = POLLIN};
+    int left = (int)(r->spec->limits.wall_ms - ms_since(&r->start));
+    if (poll(&pfd, 1, left > 0 ? left : 0) != 1 || sync_recv(r->ctl, &m, NULL) != 1) {
+        errno = 0;
+        return box_fail(err, errlen, "box setup did not finish");
+    }
+    if (m.type == SYNC_ERROR) {
+        errno = 0;
+        return box_fail(err, errlen, "%s", m.text);
+    }
     if (r->cg.ndirs > 0 && cg_slot_attach(&r->cg, r->pid, err, errlen) != 0)
         return -1;
     if (sync_send(r->ctl, SYNC_GO, 0, NULL) != 0)

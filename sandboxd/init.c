@@ -115,17 +115,20 @@ void init_main(const struct box_plan *parent_plan)
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
         fail_setup("prctl");
 
-    struct sync_msg go;
-    if (sync_recv(BOX_FD_CTL, &go, NULL) != 1 || go.type != SYNC_GO)
-        _exit(127);   /* the parent gave up (e.g. cgroup attach failed) */
-    if (unshare(CLONE_NEWCGROUP) != 0) {
-        box_fail(err, sizeof err, "unshare cgroup namespace");
-        fail_setup(err);
-    }
     if (mount_build_root(p, err, sizeof err) != 0)
         fail_setup(err);
     if (sethostname(BOX_HOSTNAME, sizeof BOX_HOSTNAME - 1) != 0) {
         box_fail(err, sizeof err, "sethostname");
+        fail_setup(err);
+    }
+    /* The parent moves us into the slot's cgroup only now, so the cgroup's
+     * CPU and memory count the program, not the sandbox setup. */
+    struct sync_msg go;
+    if (sync_send(BOX_FD_CTL, SYNC_READY, 0, NULL) != 0
+        || sync_recv(BOX_FD_CTL, &go, NULL) != 1 || go.type != SYNC_GO)
+        _exit(127);   /* the parent gave up (e.g. cgroup attach failed) */
+    if (unshare(CLONE_NEWCGROUP) != 0) {
+        box_fail(err, sizeof err, "unshare cgroup namespace");
         fail_setup(err);
     }
     pid_t program = _Fork();

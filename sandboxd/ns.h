@@ -1,7 +1,8 @@
 /* ns: create the box process in fresh namespaces and talk to it over a
- * SOCK_SEQPACKET socketpair: the parent sends "go" once the child is in its
- * cgroup; the box sends setup failures (with the reason), the seccomp
- * listener fd and finally the program's wait status. */
+ * SOCK_SEQPACKET socketpair: the box says "ready" when its filesystem is
+ * built, the parent answers "go" once it is in the slot's cgroup; the box
+ * sends setup failures (with the reason), the seccomp listener fd and
+ * finally the program's wait status. */
 #ifndef CODERUN_NS_H
 #define CODERUN_NS_H
 
@@ -13,7 +14,7 @@
  * by the child after the parent moved it into the slot's cgroup. */
 #define NS_CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
-enum sync_type { SYNC_GO = 1, SYNC_ERROR, SYNC_LISTENER, SYNC_STATUS };
+enum sync_type { SYNC_READY = 1, SYNC_GO, SYNC_ERROR, SYNC_LISTENER, SYNC_STATUS };
 
 struct sync_msg {
     int type;

@@ -137,9 +137,9 @@ int filter_install(const struct sock_fprog *prog, char *err, size_t errlen)
     return (int)fd;
 }
 
-static const char *abi_name(unsigned arch, int nr)
+static const char *abi_name(uint32_t arch, int nr)
 {
-    if (arch != SCMP_ARCH_NATIVE)
+    if (arch != seccomp_arch_native())
         return "non-native ABI ";
     return (nr & __X32_SYSCALL_BIT) ? "x32 ABI " : "";
 }
@@ -150,7 +150,7 @@ int filter_explain(int listener, char *reason, size_t len)
     memset(&n, 0, sizeof n);
     if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n) != 0)
         return -1;
-    uint32_t arch = n.data.arch == SCMP_ARCH_NATIVE && (n.data.nr & __X32_SYSCALL_BIT)
+    uint32_t arch = n.data.arch == seccomp_arch_native() && (n.data.nr & __X32_SYSCALL_BIT)
                         ? SCMP_ARCH_X32 : n.data.arch;
     char *name = seccomp_syscall_resolve_num_arch(arch, n.data.nr);
     if (name)
