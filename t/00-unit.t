@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# Runs every C unit test built by `make unit` (build/t/*) as a subtest,
+# Runs every C unit test built by `make unit` (build/t/*, or CODERUN_BUILD/t/*) as a subtest,
 # passing its TAP through: a failed assertion, a wrong plan, a non-zero exit
 # or a crash fails that subtest.
 use strict;
@@ -9,7 +9,7 @@ use TAP::Parser;
 use File::Basename qw(basename);
 use FindBin;
 
-my $dir = "$FindBin::Bin/../build/t";
+my $dir = ($ENV{CODERUN_BUILD} // "$FindBin::Bin/../build") . "/t";
 my @tests = grep { -f $_ && -x _ } sort glob "$dir/*";
 ok(@tests, "unit test programs in build/t (built by `make unit`)") or BAIL_OUT('run `make` first');
 

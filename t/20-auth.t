@@ -62,7 +62,7 @@ subtest 'revoked key is 401' => sub {
 
 subtest 'GET /health needs no key' => sub {
     my $res = $stack->get_json('/health', key => undef);
-    is($res->{status}, 200, '200') or diag($res->{content});
+    is($res->{status}, 200, 'status 200') or diag($res->{content});
     is($res->{json}{status}, 'ok', 'status ok');
     cmp_ok($res->{json}{workers} // 0, '>=', 1, 'our sandboxd is a live worker');
 };
