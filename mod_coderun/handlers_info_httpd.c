@@ -27,6 +27,8 @@ int handle_languages(request_rec *r)
     return reply_json(r, HTTP_OK, json_out(r->pool, list));
 }
 
+/* 200 with each live worker's sandbox mode; 503 when the database is
+ * unreachable or no worker has sent a heartbeat in the last 30 s. */
 int handle_health(request_rec *r)
 {
     struct api_error err;
@@ -36,14 +38,17 @@ int handle_health(request_rec *r)
     if (!rows) {
         apr_table_setn(r->headers_out, "Retry-After", "5");
         return reply_json(r, HTTP_SERVICE_UNAVAILABLE,
-                          "{\"status\":\"unavailable\",\"database\":\"unavailable\",\"workers\":0}");
+                          "{\"status\":\"unavailable\",\"database\":\"unavailable\","
+                          "\"workers\":0,\"sandbox\":[]}");
     }
     workers = atoi(db_value(rows, 0, 0));
     if (workers == 0)
         apr_table_setn(r->headers_out, "Retry-After", "5");
     return reply_json(r, workers ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE,
-                      apr_psprintf(r->pool, "{\"status\":\"%s\",\"database\":\"ok\",\"workers\":%d}",
-                                   workers ? "ok" : "no_workers", workers));
+                      apr_psprintf(r->pool, "{\"status\":\"%s\",\"database\":\"ok\","
+                                   "\"workers\":%d,\"sandbox\":%s}",
+                                   workers ? "ok" : "no_workers", workers,
+                                   db_value(rows, 0, 1)));
 }
 
 int handle_metrics(request_rec *r)

@@ -68,8 +68,9 @@ const struct statement coderun_statements[] = {
       " coalesce(passed::text, '')"
       " FROM coderun.cases WHERE job_id = %s::uuid ORDER BY idx" },
     { SQL_HEALTH,
-      "SELECT count(*)::text FROM coderun.workers"
-      " WHERE heartbeat_at > now() - interval '30 seconds'" },
+      "SELECT count(*)::text, coalesce(json_agg(json_build_object('worker', name,"
+      " 'mode', sandbox_mode, 'slots', slots, 'busy', busy) ORDER BY name), '[]')::text"
+      " FROM coderun.workers WHERE heartbeat_at > now() - interval '30 seconds'" },
     { SQL_METRICS, "SELECT coderun.metrics_json()::text" },
     { SQL_LANGUAGES,
       "SELECT name, version, array_to_json(modes)::text FROM coderun.languages"
