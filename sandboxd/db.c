@@ -16,10 +16,19 @@ static void copy_error(char *err, size_t errlen, const char *msg)
         err[--n] = '\0';
 }
 
+/* libpq prints notices and a dying server's FATAL on stderr by default;
+ * our stderr carries JSON lines only, and failures are reported anyway. */
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 PGconn *db_connect(const char *conninfo, char *err, size_t errlen)
 {
     PGconn *conn = PQconnectdb(conninfo);
     if (conn && PQstatus(conn) == CONNECTION_OK) {
+        PQsetNoticeProcessor(conn, quiet, NULL);
         /* NOTICEs (e.g. "already exists, skipping") are not for our users. */
         PQclear(PQexec(conn, "SET client_min_messages = warning"));
         return conn;
@@ -68,11 +77,15 @@ int db_reconnect(PGconn **conn, const char *conninfo,
     unsigned delay_ms = 100;
     PQfinish(*conn);
     *conn = NULL;
-    while (!*stop) {
+    for (int tries = 0; !*stop; tries++) {
         *conn = db_connect(conninfo, err, sizeof err);
+        if (*conn && tries > 0)
+            log_event("database_back", NULL);
         if (*conn)
             return 0;
-        log_event("database_lost", "error", err, NULL);
+        /* One line per outage, not one per retry. */
+        if (tries == 0)
+            log_event("database_unreachable", "error", err, NULL);
         struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
         delay_ms = delay_ms * 2 > 10000 ? 10000 : delay_ms * 2;

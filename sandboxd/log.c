@@ -41,7 +41,7 @@ void log_write(json_object *obj)
     json_object_object_foreach(obj, key, val)
         json_object_object_add(line, key, json_object_get(val));
     json_object_put(obj);
-    const char *text = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN);
+    const char *text = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
     pthread_mutex_lock(&log_lock);
     fprintf(stderr, "%s\n", text);

@@ -245,11 +245,14 @@ static int rescue_expired(PGconn *conn, const struct worker *w, char *err, size_
         1, params, err, errlen);
     if (!res)
         return -1;
-    for (int i = 0; i < PQntuples(res); i++)
+    int requeued = 0;
+    for (int i = 0; i < PQntuples(res); i++) {
         log_event("rescue", "job", PQgetvalue(res, i, 0), "state", PQgetvalue(res, i, 1),
                   "lost_by", PQgetvalue(res, i, 2), "worker", w->name, NULL);
+        requeued += strcmp(PQgetvalue(res, i, 1), "queued") == 0;
+    }
     PQclear(res);
-    return 0;
+    return requeued;
 }
 
 int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,

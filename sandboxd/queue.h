@@ -36,7 +36,8 @@ int queue_finish(PGconn *conn, const struct worker *w, const struct job *job,
 int queue_release(PGconn *conn, const struct worker *w, const struct job *job,
                   const char *why, char *err, size_t errlen);
 
-/* Upsert the workers row, renew our leases, rescue expired ones (logged). */
+/* Upsert the workers row, renew our leases, rescue expired ones (logged).
+ * Returns how many went back to the queue (no NOTIFY for those), or -1. */
 int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
                     char *err, size_t errlen);
 

@@ -182,7 +182,7 @@ static int control_connect(struct serve *s, PGconn **conn)
     pthread_mutex_unlock(&s->lock);
     int rc = db_exec(*conn, "LISTEN coderun_jobs", 0, NULL, err, sizeof err)
           || queue_publish_languages(*conn, langs, err, sizeof err)
-          || queue_heartbeat(*conn, &s->worker, busy, err, sizeof err);
+          || queue_heartbeat(*conn, &s->worker, busy, err, sizeof err) < 0;
     lang_release(langs);
     if (rc != 0)
         log_event("control_failed", "error", err, NULL);
@@ -268,8 +268,11 @@ static void control_round(struct serve *s, PGconn *conn,
         pthread_mutex_lock(&s->lock);
         unsigned busy = s->busy;
         pthread_mutex_unlock(&s->lock);
-        if (queue_heartbeat(conn, &s->worker, busy, err, sizeof err) != 0)
+        int requeued = queue_heartbeat(conn, &s->worker, busy, err, sizeof err);
+        if (requeued < 0)
             log_event("heartbeat_failed", "error", err, NULL);
+        if (requeued > 0)
+            wake_slots(s);
         *next_hb = now + hb_every;
     }
 }
