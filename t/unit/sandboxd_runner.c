@@ -1,0 +1,47 @@
+/* runner: limits from a job, the template per mode, the stored error text. */
+#include "runner.h"
+#include "tap.h"
+
+#include <stdlib.h>
+
+static void error_text(enum box_verdict v, const char *err, bool truncated, const char *reason,
+                       const char *want, const char *name)
+{
+    struct box_result res = {.verdict = v, .err = (char *)err, .err_len = strlen(err),
+                             .err_truncated = truncated};
+    snprintf(res.reason, sizeof res.reason, "%s", reason);
+    char *got = runner_error_text(&res);
+    is_str(got, want, name);
+    free(got);
+}
+
+int main(void)
+{
+    struct box_limits lim;
+    runner_limits(&lim, 2000, 128, 64);
+    is_int(lim.cpu_ms, 2000, "cpu limit is time_ms");
+    is_int(lim.wall_ms, 5000, "wall limit is 2*time_ms+1000");
+    is_int(lim.memory_kb, 131072, "memory in KiB");
+    is_int(lim.output_kb, 64, "output cap");
+    is_int(lim.pids, 64, "pids");
+    is_int(lim.tmpfs_kb, 65536, "tmpfs 64 MiB");
+
+    struct language l = {.template = "f {{code}}", .problem_template = "p {{code}}"};
+    const char *why;
+    ok(runner_template(&l, "program", &why) == NULL && !why, "program mode: no wrapper");
+    is_str(runner_template(&l, "function", &why), "f {{code}}", "function template");
+    is_str(runner_template(&l, "problem", &why), "p {{code}}", "problem template");
+    l.template = NULL;
+    ok(runner_template(&l, "function", &why) == NULL && why, "no function mode says why");
+
+    error_text(BOX_RUNTIME_ERROR, "ValueError: bad\n", false, "",
+               "ValueError: bad", "stderr without its final newline");
+    error_text(BOX_RUNTIME_ERROR, "", false, "killed by SIGSEGV",
+               "killed by SIGSEGV", "silent crash: the reason");
+    error_text(BOX_TIME_LIMIT, "partial\n", false, "CPU time limit",
+               "CPU time limit\npartial", "limit: reason, then stderr");
+    error_text(BOX_OK, "debug\r\n", false, "", "debug", "ok keeps stderr");
+    error_text(BOX_RUNTIME_ERROR, "\xA9tail\xFFx", true, "",
+               "tail\xEF\xBF\xBDx", "cut tail starts at a character; bad byte replaced");
+    return done_testing();
+}
