@@ -34,7 +34,7 @@ MOD_CFLAGS   = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIC $(APR_CFLAGS)
 UNIT_SRC  = $(wildcard t/unit/*.c)
 UNIT_BIN  = $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 
-.PHONY: all module daemon unit clean
+.PHONY: all module daemon unit clean install
 .SECONDARY:
 all: module daemon unit
 
@@ -75,6 +75,26 @@ $(BUILD)/t/sandboxd_%: t/unit/sandboxd_%.c t/unit/tap.h $(BUILD)/libsandboxd.a
 $(BUILD)/t/mod_%: t/unit/mod_%.c t/unit/tap.h $(MOD_CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Imod_coderun -It/unit -o $@ $< $(MOD_CORE_OBJ) $(SAN) $(APR_LIBS) -ljson-c -lcrypto
+
+# Installs for real; configuration an admin may have edited is never overwritten.
+SHARE_DIR   = $(PREFIX)/share/coderun
+ETC_DIR    ?= /etc/coderun
+UNIT_DIR   ?= /etc/systemd/system
+install: all
+	install -d $(DESTDIR)$$($(APXS) -q LIBEXECDIR) $(DESTDIR)$(PREFIX)/sbin \
+	    $(DESTDIR)$(SHARE_DIR)/sql $(DESTDIR)$(ETC_DIR) $(DESTDIR)$(UNIT_DIR)
+	install -m 644 $(BUILD)/mod_coderun.so $(DESTDIR)$$($(APXS) -q LIBEXECDIR)/mod_coderun.so
+	install -m 755 $(BUILD)/sandboxd/sandboxd $(DESTDIR)$(PREFIX)/sbin/sandboxd
+	install -m 644 sql/*.sql $(DESTDIR)$(SHARE_DIR)/sql/
+	install -m 644 mod_coderun/openapi.json mod_coderun/swagger-initializer.js \
+	    languages.conf httpd.conf.sample $(DESTDIR)$(SHARE_DIR)/
+	install -m 644 sandboxd/coderun-sandboxd.service $(DESTDIR)$(UNIT_DIR)/
+	@install_once() { [ -e "$$2" ] && echo "kept $$2" || install -m $$3 "$$1" "$$2"; }; \
+	install_once sandboxd/sandboxd.conf.sample $(DESTDIR)$(ETC_DIR)/sandboxd.conf 600; \
+	install_once languages.conf $(DESTDIR)$(ETC_DIR)/languages.conf 644; \
+	sed -e 's|@MODULE@|'$$($(APXS) -q LIBEXECDIR)'/mod_coderun.so|' \
+	    -e 's|@SHARE_DIR@|$(SHARE_DIR)|' httpd.conf.sample > $(BUILD)/coderun.conf; \
+	install_once $(BUILD)/coderun.conf $(DESTDIR)$(ETC_DIR)/coderun.conf 600
 
 clean:
 	rm -rf $(BUILD) mod_coderun/.libs mod_coderun/*.la mod_coderun/*.lo mod_coderun/*.slo mod_coderun/*.o
