@@ -150,3 +150,6 @@ stop:
 
 test: all
 	prove -r t/
+
+# Targets owned by their own directories: fuzz/lint/test-asan, bench.
+-include t/fuzz/fuzz.mk bench/bench.mk
