@@ -56,9 +56,18 @@ static int add_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
      * fall back to clone, whose flags the rules above do see. */
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    /* Only AF_UNIX sockets. Internet sockets fail quietly instead of ending
+     * the run, because the JVM and others probe them at start-up; the empty
+     * network namespace would leave them nowhere to connect anyway. Every
+     * other family (netlink, packet, alg, vsock, ...) is a violation. */
+    for (int family = 0; rc == 0 && family < AF_MAX; family++)
+        if (family != AF_UNIX)
+            rc = seccomp_rule_add(ctx, family == AF_INET || family == AF_INET6
+                                           ? SCMP_ACT_ERRNO(EAFNOSUPPORT) : SCMP_ACT_NOTIFY,
+                                  SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)family));
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socket), 1,
-                              SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+                              SCMP_A0(SCMP_CMP_GE, (scmp_datum_t)AF_MAX));
     if (rc != 0) {
         errno = -rc;
         return box_fail(err, errlen, "seccomp rule");
