@@ -139,12 +139,19 @@ sub leftover_pids {
 # Last lines of every log, as test diagnostics.
 sub diag_logs {
     my ($self, $lines) = @_;
-    $lines //= 40;
-    for my $log (map { $self->path('log', $_) } qw(httpd_error.log sandboxd.out postgresql.log)) {
-        next unless -s $log;
-        my @tail = (split /\n/, slurp($log))[-$lines .. -1];
-        print STDERR "# ---- tail of $log\n", map { "# $_\n" } grep { defined } @tail;
+    for my $log (qw(httpd_error.log sandboxd.out postgresql.log)) {
+        my $tail = $self->log_tail($log, $lines // 40);
+        print STDERR "# ---- tail of $self->{dir}/log/$log\n", $tail =~ s/^/# /mgr if length $tail;
     }
+}
+
+# The last LINES lines of DIR/log/NAME ('' when there is none).
+sub log_tail {
+    my ($self, $name, $lines) = @_;
+    my $file = $self->path('log', $name);
+    return '' unless -s $file;
+    my @lines = split /\n/, slurp($file);
+    return join '', map { "$_\n" } @lines[($#lines >= $lines ? @lines - $lines : 0) .. $#lines];
 }
 
 sub _make_dirs {
@@ -160,8 +167,12 @@ sub _choose_ports {
     my ($self) = @_;
     my $state = $self->{state};
     $state->{pg_port} //= $self->{pg_port} // free_port();
-    # A running httpd keeps its port; otherwise the requested one wins.
-    $state->{http_port} = $self->{port} // $state->{http_port} // free_port() unless $self->httpd_pid;
+    # A running httpd keeps its port; otherwise the requested one wins, and
+    # must be free before anything starts.
+    unless ($self->httpd_pid) {
+        my $port = $state->{http_port} = $self->{port} // $state->{http_port} // free_port();
+        die "127.0.0.1:$port is already in use by another program\n" if port_answers($port);
+    }
     write_file($self->path('stack.json'), $JSON->encode($state) . "\n", 0644);
 }
 
@@ -237,6 +248,8 @@ listen_addresses = ''
 unix_socket_directories = '$self->{dir}/run'
 port = $self->{state}{pg_port}
 password_encryption = 'scram-sha-256'
+# httpd: ServerLimit 4 x DBDMax 32 (httpd.conf.sample), sandboxd, psql
+max_connections = 200
 CONF
 }
 
@@ -336,7 +349,7 @@ sub _start_sandboxd {
     write_file($self->path('run', 'sandboxd.pid'), "$pid\n", 0644);
     # Up once it has registered as a worker.
     poll_until("sandboxd (pid $pid) to register in coderun.workers", sub {
-        alive($pid) or die "sandboxd exited during start-up; see $self->{dir}/log/sandboxd.out\n";
+        alive($pid) or die "sandboxd exited during start-up:\n" . $self->log_tail('sandboxd.out', 5);
         return $self->psql("SELECT count(*) FROM coderun.workers WHERE pid = $pid") > 0;
     });
 }
@@ -449,6 +462,12 @@ DefaultRuntimeDir $d/run
 Mutex file:$d/run default
 User www-data
 Group www-data
+# Bounded so that every child's mod_dbd pool (DBDMax) fits PostgreSQL's
+# max_connections (200).
+StartServers 2
+ServerLimit 4
+ThreadsPerChild 25
+MaxRequestWorkers 100
 $modules
 TypesConfig /etc/mime.types
 DocumentRoot $d/www
@@ -469,15 +488,13 @@ CONF
 sub _start_httpd {
     my ($self) = @_;
     return if $self->httpd_pid;
-    my $port = $self->{state}{http_port};
-    die "127.0.0.1:$port is already in use by another program\n" if port_answers($port);
     $self->_write_httpd_conf;
     $self->_run([$HTTPD, '-f', $self->path('httpd.conf'), '-k', 'start']);
     # Up once it answers HTTP (any status: /health is 503 until a worker beats).
     my $http = HTTP::Tiny->new(timeout => 2);
     my $pidfile = $self->path('run', 'httpd.pid');    # written once httpd has detached
     poll_until("httpd to answer on ${\ $self->url} (see $self->{dir}/log/httpd_error.log)", sub {
-        die "httpd exited during start-up; see $self->{dir}/log/httpd_error.log\n"
+        die "httpd exited during start-up:\n" . $self->log_tail('httpd_error.log', 5)
             if -e $pidfile && !$self->httpd_pid;
         return $http->get($self->url('/health'))->{status} != 599;
     });
