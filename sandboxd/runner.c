@@ -207,11 +207,15 @@ char *runner_error_text(const struct box_result *res)
     char *tail = storable_tail(res);
     bool limit = res->verdict != BOX_OK && res->verdict != BOX_RUNTIME_ERROR;
     /* The reason says which limit or call; for a plain crash stderr does,
-     * unless the program said nothing. */
-    if (!tail || !res->reason[0] || (!limit && *tail))
+     * unless the program said nothing: then at least its exit code. */
+    char code[32] = "";
+    if (res->verdict == BOX_RUNTIME_ERROR && res->exit_code > 0)
+        snprintf(code, sizeof code, "exit code %d", res->exit_code);
+    const char *why = res->reason[0] ? res->reason : code;
+    if (!tail || !*why || (!limit && *tail))
         return tail;
     char *both = NULL;
-    if (asprintf(&both, "%s%s%s", res->reason, *tail ? "\n" : "", tail) < 0)
+    if (asprintf(&both, "%s%s%s", why, *tail ? "\n" : "", tail) < 0)
         both = NULL;
     free(tail);
     return both;

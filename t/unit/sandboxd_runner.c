@@ -8,7 +8,7 @@ static void error_text(enum box_verdict v, const char *err, bool truncated, cons
                        const char *want, const char *name)
 {
     struct box_result res = {.verdict = v, .err = (char *)err, .err_len = strlen(err),
-                             .err_truncated = truncated};
+                             .err_truncated = truncated, .exit_code = 3};
     snprintf(res.reason, sizeof res.reason, "%s", reason);
     char *got = runner_error_text(&res);
     is_str(got, want, name);
@@ -41,6 +41,7 @@ int main(void)
     error_text(BOX_TIME_LIMIT, "partial\n", false, "CPU time limit",
                "CPU time limit\npartial", "limit: reason, then stderr");
     error_text(BOX_OK, "debug\r\n", false, "", "debug", "ok keeps stderr");
+    error_text(BOX_RUNTIME_ERROR, "", false, "", "exit code 3", "silent non-zero exit");
     error_text(BOX_RUNTIME_ERROR, "\xA9tail\xFFx", true, "",
                "tail\xEF\xBF\xBDx", "cut tail starts at a character; bad byte replaced");
     return done_testing();
