@@ -131,8 +131,9 @@ static json_object *cases_json(const struct job *job, const struct job_outcome *
         json_object_object_add(o, "output", json_object_new_string(c->output ? c->output : ""));
         json_object_object_add(o, "verdict", json_object_new_string(c->verdict));
         json_object_object_add(o, "error", json_object_new_string(c->error ? c->error : ""));
-        json_object_object_add(o, "exit_code", json_object_new_int(c->exit_code));
-        json_object_object_add(o, "signal", json_object_new_int(c->signal));
+        /* NULL, not 0 / -1, for what did not happen: an exit or a signal. */
+        json_object_object_add(o, "exit_code", c->signal ? NULL : json_object_new_int(c->exit_code));
+        json_object_object_add(o, "signal", c->signal ? json_object_new_int(c->signal) : NULL);
         json_object_object_add(o, "cpu_ms", json_object_new_double(c->cpu_ms));
         json_object_object_add(o, "wall_ms", json_object_new_double(c->wall_ms));
         json_object_object_add(o, "memory_kb", json_object_new_int64(c->memory_kb));
