@@ -7,7 +7,7 @@ use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Coderun::Stack;
-use Coderun::Test qw(is_json_number $UUID_RE $RFC3339_RE);
+use Coderun::Test qw(conforms is_json_number $UUID_RE $RFC3339_RE);
 
 my $stack = Coderun::Stack->for_tests;
 
@@ -20,11 +20,13 @@ sub run_job {
     like($id, $UUID_RE, "$name: exec_id is a UUID");
     is($res->{json}{status}, 'queued', "$name: status queued");
     is($res->{headers}{location}, "/result/$id", "$name: Location");
+    conforms($res, "$name: the POST /run answer");
     my $result = $stack->wait_result($id);
     is($result->{status}, 200, "$name: GET /result is 200");
     is($result->{json}{status}, 'finished', "$name: finished")
         or diag(explain($result->{json}));
     is($result->{json}{exec_id}, $id, "$name: exec_id echoed");
+    conforms($result, "$name: the GET /result answer");
     return $result->{json} // {};
 }
 

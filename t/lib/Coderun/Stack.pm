@@ -296,9 +296,11 @@ sub psql {
 sub _psql_in {
     my ($self, $db, $sql, %vars) = @_;
     my @cmd = ($self->pg_tool('psql'), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1',
-               '-h', $self->path('run'), '-p', $self->{state}{pg_port}, '-U', $PG_USER, '-d', $db,
-               (map { ('-v', "$_=$vars{$_}") } sort keys %vars), '-f', '-');
-    my $out = $self->_run(\@cmd, input => $sql, env => { PGPASSWORD => $self->secret('pg_superuser') });
+               '-h', $self->path('run'), '-p', $self->{state}{pg_port}, '-U', $PG_USER, '-d', $db, '-f', '-');
+    # Variables (passwords, tokens) go through stdin, never the command line.
+    my $set = join '', map { "\\set $_ '" . ($vars{$_} =~ s/\\/\\\\/gr =~ s/'/''/gr =~ s/\n/\\n/gr) . "'\n" }
+                       sort keys %vars;
+    my $out = $self->_run(\@cmd, input => $set . $sql, env => { PGPASSWORD => $self->secret('pg_superuser') });
     chomp $out;
     return $out;
 }
@@ -519,7 +521,7 @@ sub _stop_postgres {
 sub http { $_[0]{http} //= HTTP::Tiny->new(timeout => 45, agent => 'coderun-harness/1') }
 
 # request(METHOD, PATH, %opt) -> HTTP::Tiny response plus {json} (the decoded
-# body, or undef). Options: json => DATA (sent as application/json),
+# body, or undef) and {method}. Options: json => DATA (sent as application/json),
 # content => RAW, headers => {...}, key => TOKEN (default: the stack's
 # token; undef: no key), bearer => 1 (send the key as Authorization: Bearer).
 sub request {
@@ -539,6 +541,7 @@ sub request {
     }
     my $res = $self->http->request($method, $self->url($path), \%args);
     $res->{json} = eval { $JSON->decode($res->{content}) } if length($res->{content} // '');
+    $res->{method} = $method;
     return $res;
 }
 
