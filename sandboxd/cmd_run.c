@@ -136,7 +136,8 @@ int cmd_run(const struct config *cfg, int argc, char **argv)
         return 1;
     }
     const struct language *l = o.lang ? lang_find(langs, o.lang) : lang_for_file(langs, o.file);
-    const char *why = NULL, *template = l ? runner_template(l, o.mode, &why) : NULL;
+    const char *template = NULL;
+    bool has_mode = l && runner_template(l, o.mode, &template) == 0;
     char *code = text_read_file(o.file, NULL);
     /* One past the serve slots: its own uid, cgroup and scratch dir. */
     struct box_config box = {.box_dir = cfg->box_dir, .uid_base = cfg->uid_base};
@@ -146,8 +147,8 @@ int cmd_run(const struct config *cfg, int argc, char **argv)
         fprintf(stderr, "sandboxd: %s: %s\n", o.file, strerror(errno));
     else if (!l)
         fprintf(stderr, "sandboxd: no language for %s (use --lang)\n", o.lang ? o.lang : o.file);
-    else if (why)
-        fprintf(stderr, "sandboxd: %s %s '%s'\n", l->name, why, o.mode);
+    else if (!has_mode)
+        fprintf(stderr, "sandboxd: %s has no %s mode\n", l->name, o.mode);
     else if (box_init(&box, err, sizeof err) != 0 || runner_init(&r, &box, cfg->slots, err, sizeof err) != 0)
         fprintf(stderr, "sandboxd: %s\n", err);
     else

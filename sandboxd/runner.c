@@ -105,16 +105,11 @@ static int write_all(int fd, const char *s, size_t len)
     return 0;
 }
 
-const char *runner_template(const struct language *l, const char *mode, const char **why)
+int runner_template(const struct language *l, const char *mode, const char **template)
 {
-    *why = NULL;
-    if (strcmp(mode, "program") == 0)
-        return NULL;
-    const char *t = strcmp(mode, "function") == 0 ? l->template
-                  : strcmp(mode, "problem") == 0 ? l->problem_template : NULL;
-    if (!t)
-        *why = "has no such mode";
-    return t;
+    *template = strcmp(mode, "function") == 0 ? l->template
+              : strcmp(mode, "problem") == 0 ? l->problem_template : NULL;
+    return *template || strcmp(mode, "program") == 0 ? 0 : -1;
 }
 
 int runner_prepare(struct runner *r, const struct language *l, const char *template,
@@ -307,13 +302,13 @@ void runner_job(struct runner *r, const struct lang_table *langs,
     memset(out, 0, sizeof *out);
     out->state = JOB_FINISHED;
     char err[512];
-    const char *why = NULL, *template = NULL;
+    const char *template = NULL;
     const struct language *l = lang_find(langs, job->language);
-    if (l)
-        template = runner_template(l, job->mode, &why);
-    if (!l || why) {
-        snprintf(err, sizeof err, "language '%s' %s in %s mode", job->language,
-                 l ? why : "is unknown", job->mode);
+    if (!l || runner_template(l, job->mode, &template) != 0) {
+        if (l)
+            snprintf(err, sizeof err, "language '%s' has no %s mode", l->name, job->mode);
+        else
+            snprintf(err, sizeof err, "unknown language '%s'", job->language);
         fail(out, JOB_FAILED, err);
         return;
     }

@@ -56,8 +56,9 @@ void runner_close(struct runner *r);
 void runner_limits(struct box_limits *lim, unsigned time_ms, unsigned memory_mb,
                    unsigned output_kb);
 
-/* The wrapper for a job mode ("program": NULL), or why there is none. */
-const char *runner_template(const struct language *l, const char *mode, const char **why);
+/* The wrapper for a job mode in *template (NULL for "program").
+ * -1 when the language has no such mode. */
+int runner_template(const struct language *l, const char *mode, const char **template);
 
 /* Empty the job dir and write the source, wrapped by template unless it is
  * NULL. 0 or -1 with err. */

@@ -27,12 +27,15 @@ int main(void)
     is_int(lim.tmpfs_kb, 65536, "tmpfs 64 MiB");
 
     struct language l = {.template = "f {{code}}", .problem_template = "p {{code}}"};
-    const char *why;
-    ok(runner_template(&l, "program", &why) == NULL && !why, "program mode: no wrapper");
-    is_str(runner_template(&l, "function", &why), "f {{code}}", "function template");
-    is_str(runner_template(&l, "problem", &why), "p {{code}}", "problem template");
+    const char *t = "unset";
+    ok(runner_template(&l, "program", &t) == 0 && t == NULL, "program mode: no wrapper");
+    ok(runner_template(&l, "function", &t) == 0, "function mode");
+    is_str(t, "f {{code}}", "function template");
+    ok(runner_template(&l, "problem", &t) == 0, "problem mode");
+    is_str(t, "p {{code}}", "problem template");
     l.template = NULL;
-    ok(runner_template(&l, "function", &why) == NULL && why, "no function mode says why");
+    is_int(runner_template(&l, "function", &t), -1, "no function template, no function mode");
+    is_int(runner_template(&l, "sideways", &t), -1, "unknown mode");
 
     error_text(BOX_RUNTIME_ERROR, "ValueError: bad\n", false, "",
                "ValueError: bad", "stderr without its final newline");
