@@ -10,6 +10,7 @@
 #include "mod_dbd.h"
 
 #include "api_error.h"
+#include "job_request.h"
 #include "server_limits.h"
 #include "route.h"
 
@@ -37,6 +38,7 @@ struct db_rows;
 struct db_rows *db_select(request_rec *r, const char *label, int nargs,
                           const char **args, struct api_error *err);
 int db_row_count(const struct db_rows *rows);
+struct db_rows *db_no_rows(request_rec *r);
 const char *db_value(const struct db_rows *rows, int row, int col);
 
 /* auth_httpd.c: the caller's key id, or -1 after answering 401/503. */
@@ -49,15 +51,17 @@ void wait_unlisten(request_rec *r);
 
 /* jobs_httpd.c: what the job endpoints share. Columns of SQL_JOB: */
 enum { JOB_COL_STATE = 1, JOB_COL_MODE = 3, JOB_COL_ERROR = 10 };
-int check_language(request_rec *r, const char *language, const char *mode,
-                   struct api_error *err);
-/* The new job's id, or NULL with err (429 over the per-key cap). */
-const char *insert_job(request_rec *r, const char *label, int nargs, const char **args,
-                       const struct coderun_limits *limits, struct api_error *err);
-/* SQL_JOB rows of the job id owned by key_id, after waiting up to wait_ms
- * for it to end. */
+/* Read, validate and insert a job with fields reading the endpoint's body.
+ * The new job's id, or NULL with err (429 over the per-key cap). */
+const char *queue_job(request_rec *r, const struct coderun_limits *limits,
+                      const char *key_id, job_fields_fn *fields, struct api_error *err);
+/* The SQL_JOB row of job id owned by key_id and of the API asked (problem
+ * or not), after waiting up to wait_ms for it to end; NULL with err (404). */
 struct db_rows *select_job(request_rec *r, const char *id, const char *key_id,
-                           int wait_ms, struct api_error *err);
+                           int wait_ms, int problem, struct api_error *err);
+/* A finished job's case rows by statement label; none before it finishes. */
+struct db_rows *select_cases(request_rec *r, const char *label, const char *id,
+                             const struct db_rows *job, struct api_error *err);
 
 /* handlers_*_httpd.c */
 int handle_run(request_rec *r, const struct coderun_limits *limits, const char *key_id);

@@ -70,6 +70,11 @@ struct db_rows *db_select(request_rec *r, const char *label, int nargs,
     return rows;
 }
 
+struct db_rows *db_no_rows(request_rec *r)
+{
+    return apr_pcalloc(r->pool, sizeof(struct db_rows));
+}
+
 int db_row_count(const struct db_rows *rows)
 {
     return rows->n_rows;

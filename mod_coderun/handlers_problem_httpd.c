@@ -11,28 +11,9 @@
 int handle_execute_problem(request_rec *r, const struct coderun_limits *limits,
                            const char *key_id)
 {
-    struct problem_request req;
     struct api_error err;
-    const char *body, *id, *args[11];
-    const char *max_queued = apr_itoa(r->pool, limits->max_queued_per_key);
-    apr_size_t len;
+    const char *id = queue_job(r, limits, key_id, problem_request_fields, &err);
 
-    if (read_body(r, limits->max_body, &body, &len, &err) ||
-        problem_request_parse(r->pool, body, len, limits, &req, &err) ||
-        check_language(r, req.language, "problem", &err))
-        return reply_error(r, &err);
-    args[0] = key_id;
-    args[1] = req.language;
-    args[2] = req.user_code;
-    args[3] = req.solution_code;
-    args[4] = apr_itoa(r->pool, req.time_ms);
-    args[5] = apr_itoa(r->pool, req.memory_mb);
-    args[6] = apr_itoa(r->pool, req.output_kb);
-    args[7] = max_queued;
-    args[8] = key_id;
-    args[9] = max_queued;
-    args[10] = req.cases_json;
-    id = insert_job(r, SQL_INSERT_PROBLEM, 11, args, limits, &err);
     if (!id)
         return reply_error(r, &err);
     apr_table_setn(r->headers_out, "Location",
@@ -61,26 +42,19 @@ int handle_result_problem(request_rec *r, const struct route *route, const char 
                           int wait_ms)
 {
     struct api_error err;
-    struct db_rows *jobs, *cases;
-    struct problem_case_row *rows = NULL;
-    const char *state, *id = route->id;
-    int i, n = 0;
+    struct db_rows *jobs, *cases = NULL;
+    struct problem_case_row *rows;
+    int i, n;
 
-    jobs = select_job(r, id, key_id, wait_ms, &err);
-    if (!jobs)
+    jobs = select_job(r, route->id, key_id, wait_ms, 1, &err);
+    if (jobs)
+        cases = select_cases(r, SQL_PROBLEM_CASES, route->id, jobs, &err);
+    if (!cases)
         return reply_error(r, &err);
-    if (db_row_count(jobs) != 1 || strcmp(db_value(jobs, 0, JOB_COL_MODE), "problem") != 0)
-        return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such job.");
-    state = db_value(jobs, 0, JOB_COL_STATE);
-    if (strcmp(state, "finished") == 0) {
-        cases = db_select(r, SQL_PROBLEM_CASES, 1, &id, &err);
-        if (!cases)
-            return reply_error(r, &err);
-        n = db_row_count(cases);
-        rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));
-        for (i = 0; i < n; i++)
-            fill_case(cases, i, &rows[i]);
-    }
-    return reply_json(r, HTTP_OK, problem_json(r->pool, state,
+    n = db_row_count(cases);
+    rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));
+    for (i = 0; i < n; i++)
+        fill_case(cases, i, &rows[i]);
+    return reply_json(r, HTTP_OK, problem_json(r->pool, db_value(jobs, 0, JOB_COL_STATE),
                       db_value(jobs, 0, JOB_COL_ERROR), rows, n));
 }

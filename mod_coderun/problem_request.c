@@ -1,8 +1,5 @@
-#include <apr_strings.h>
-
 #include "problem_request.h"
 #include "json_in.h"
-#include "request_common.h"
 
 static int parse_case(json_object *tc, json_object *out, struct api_error *err)
 {
@@ -28,7 +25,7 @@ static int parse_case(json_object *tc, json_object *out, struct api_error *err)
 
 static int parse_cases(apr_pool_t *pool, json_object *body,
                        const struct coderun_limits *limits,
-                       struct problem_request *req, struct api_error *err)
+                       struct job_request *req, struct api_error *err)
 {
     json_object *cases, *norm;
     size_t i, n;
@@ -45,46 +42,23 @@ static int parse_cases(apr_pool_t *pool, json_object *body,
     norm = json_object_new_array();
     for (i = 0; i < n && rc == 0; i++)
         rc = parse_case(json_object_array_get_idx(cases, i), norm, err);
-    if (rc == 0) {
-        req->cases_json = apr_pstrdup(pool, json_object_to_json_string_ext(
-                                          norm, JSON_C_TO_STRING_PLAIN));
-        req->n_cases = (int)n;
-    }
-    json_object_put(norm);
+    if (rc)
+        json_object_put(norm);
+    else
+        request_set_cases(pool, req, norm);
     return rc;
 }
 
-static int parse_fields(apr_pool_t *pool, json_object *body,
-                        const struct coderun_limits *limits,
-                        struct problem_request *req, struct api_error *err)
+int problem_request_fields(apr_pool_t *pool, json_object *body,
+                           const struct coderun_limits *limits,
+                           struct job_request *req, struct api_error *err)
 {
-    struct request_limits lim;
-
-    if (request_required_code(pool, body, "userCode", &req->user_code, err) ||
-        request_required_code(pool, body, "solutionCode", &req->solution_code, err))
-        return -1;
-    req->language = limits->default_language;
-    if (json_in_string(body, "language", "language", &req->language, NULL, err) ||
+    req->mode = "problem";
+    if (request_required_code(pool, body, "userCode", &req->code, err) ||
+        request_required_code(pool, body, "solutionCode", &req->solution_code, err) ||
+        request_language(pool, body, limits, &req->language, err) ||
         parse_cases(pool, body, limits, req, err) ||
-        request_parse_limits(pool, body, limits, &lim, err))
+        request_parse_limits(pool, body, limits, &req->limits, err))
         return -1;
-    req->language = apr_pstrdup(pool, req->language);
-    req->time_ms = lim.time_ms;
-    req->memory_mb = lim.memory_mb;
-    req->output_kb = lim.output_kb;
     return 0;
-}
-
-int problem_request_parse(apr_pool_t *pool, const char *body, size_t len,
-                          const struct coderun_limits *limits,
-                          struct problem_request *req, struct api_error *err)
-{
-    json_object *obj = json_in_parse_object(body, len, err);
-    int rc;
-
-    if (!obj)
-        return -1;
-    rc = parse_fields(pool, obj, limits, req, err);
-    json_object_put(obj);
-    return rc;
 }

@@ -20,21 +20,10 @@ const struct statement coderun_statements[] = {
       " FROM coderun.languages" },
     /* One statement: the job and its cases commit together, and the per-key
      * cap of unfinished jobs (0 = none) is checked in the same snapshot. */
-    { SQL_INSERT_RUN,
-      "WITH j AS (INSERT INTO coderun.jobs"
-      " (key_id, language, mode, code, time_ms, memory_mb, output_kb)"
-      " SELECT %s::bigint, %s, %s, %s, %s::int, %s::int, %s::int"
-      " WHERE %s::int = 0 OR (SELECT count(*) FROM coderun.jobs"
-      "   WHERE key_id = %s::bigint AND state IN ('queued', 'running')) < %s::int"
-      " RETURNING id),"
-      " c AS (INSERT INTO coderun.cases (job_id, idx, input)"
-      " SELECT j.id, t.ord - 1, t.val FROM j,"
-      " jsonb_array_elements_text(%s::jsonb) WITH ORDINALITY AS t(val, ord))"
-      " SELECT id::text FROM j" },
-    { SQL_INSERT_PROBLEM,
-      "WITH j AS (INSERT INTO coderun.jobs"
-      " (key_id, language, mode, code, solution_code, time_ms, memory_mb, output_kb)"
-      " SELECT %s::bigint, %s, 'problem', %s, %s, %s::int, %s::int, %s::int"
+    { SQL_INSERT_JOB,
+      "WITH j AS (INSERT INTO coderun.jobs (key_id, language, mode, code,"
+      " solution_code, time_ms, memory_mb, output_kb)"
+      " SELECT %s::bigint, %s, %s, %s, NULLIF(%s, ''), %s::int, %s::int, %s::int"
       " WHERE %s::int = 0 OR (SELECT count(*) FROM coderun.jobs"
       "   WHERE key_id = %s::bigint AND state IN ('queued', 'running')) < %s::int"
       " RETURNING id),"

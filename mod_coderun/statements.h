@@ -12,10 +12,9 @@ extern const struct statement coderun_statements[];
 
 #define SQL_AUTH       "coderun_auth"
 #define SQL_LANG_CHECK "coderun_lang_check"
-#define SQL_INSERT_RUN "coderun_insert_run"
+#define SQL_INSERT_JOB "coderun_insert_job"
 #define SQL_JOB        "coderun_job"
 #define SQL_CASES      "coderun_cases"
-#define SQL_INSERT_PROBLEM "coderun_insert_problem"
 #define SQL_PROBLEM_CASES  "coderun_problem_cases"
 #define SQL_HEALTH     "coderun_health"
 #define SQL_METRICS    "coderun_metrics"

@@ -12,10 +12,10 @@ static struct coderun_limits limits;
 
 static void rejects(const char *body, const char *code, const char *field, const char *name)
 {
-    struct problem_request req;
+    struct job_request req;
     struct api_error err = { 0, NULL, NULL, NULL };
 
-    ok(problem_request_parse(pool, body, strlen(body), &limits, &req, &err) == -1, name);
+    ok(job_request_parse(pool, body, strlen(body), &limits, problem_request_fields, &req, &err) == -1, name);
     is_int(err.status, 400, "  status 400");
     is_str(err.code, code, "  code");
     is_str(err.field, field, "  field");
@@ -23,7 +23,7 @@ static void rejects(const char *body, const char *code, const char *field, const
 
 int main(void)
 {
-    struct problem_request req;
+    struct job_request req;
     struct api_error err;
     const char *seed = "{\"userCode\": \"def add(a, b):\\n    return a + b\","
                        " \"solutionCode\": \"def add(a, b):\\n    return b + a\","
@@ -40,12 +40,14 @@ int main(void)
     limits_init_unset(&limits);
     limits_apply_defaults(&limits);
 
-    ok(problem_request_parse(pool, seed, strlen(seed), &limits, &req, &err) == 0, "seed body");
+    ok(job_request_parse(pool, seed, strlen(seed), &limits, problem_request_fields, &req, &err) == 0, "seed body");
     is_str(req.language, "python", "default language");
     is_int(req.n_cases, 2, "two test cases");
     is_str(req.cases_json, "[{\"id\":1,\"input\":\"add(1, 2)\"},{\"id\":\"b\",\"input\":\"add(2, 3)\"}]",
            "cases normalised, ids kept as sent");
-    is_str(req.user_code, "def add(a, b):\n    return a + b", "user code");
+    is_str(req.code, "def add(a, b):\n    return a + b", "user code");
+    is_str(req.mode, "problem", "problem mode");
+    is_str(req.solution_code, "def add(a, b):\n    return b + a", "solution code");
 
     rejects("{\"solutionCode\":\"x\",\"testCases\":[]}", "missing_field", "userCode", "no user code");
     rejects("{\"userCode\":\"\",\"solutionCode\":\"x\",\"testCases\":[]}", "invalid_field",

@@ -8,16 +8,16 @@
 static apr_pool_t *pool;
 static struct coderun_limits limits;
 
-static int parse(const char *body, struct run_request *req, struct api_error *err)
+static int parse(const char *body, struct job_request *req, struct api_error *err)
 {
     memset(err, 0, sizeof(*err));
-    return run_request_parse(pool, body, strlen(body), &limits, req, err);
+    return job_request_parse(pool, body, strlen(body), &limits, run_request_fields, req, err);
 }
 
 static void rejects(const char *body, int status, const char *code,
                     const char *field, const char *name)
 {
-    struct run_request req;
+    struct job_request req;
     struct api_error err;
 
     ok(parse(body, &req, &err) == -1, name);
@@ -29,7 +29,7 @@ static void rejects(const char *body, int status, const char *code,
 
 int main(void)
 {
-    struct run_request req;
+    struct job_request req;
     struct api_error err;
 
     apr_initialize();
@@ -41,18 +41,19 @@ int main(void)
     ok(parse("{\"code\": \"return input_str\"}", &req, &err) == 0, "minimal body");
     is_str(req.language, "python", "default language");
     is_str(req.mode, "function", "default mode");
-    is_str(req.inputs_json, "[\"\"]", "default inputs");
-    is_int(req.n_inputs, 1, "one default input");
-    is_int(req.time_ms, 2000, "default time limit");
+    is_str(req.cases_json, "[{\"input\":\"\"}]", "default inputs");
+    is_int(req.n_cases, 1, "one default input");
+    is_str(req.solution_code, "", "no solution code");
+    is_int(req.limits.time_ms, 2000, "default time limit");
 
     ok(parse("{\"code\":\"x\",\"inputs\":[\"4\",\"x\"],\"language\":\"c\","
              "\"mode\":\"program\",\"limits\":{\"time_ms\":500,\"memory_mb\":64},"
              "\"extra\":true}", &req, &err) == 0, "full body, unknown field ignored");
-    is_str(req.inputs_json, "[\"4\",\"x\"]", "inputs kept as JSON");
+    is_str(req.cases_json, "[{\"input\":\"4\"},{\"input\":\"x\"}]", "inputs as cases");
     is_str(req.mode, "program", "mode");
-    is_int(req.time_ms, 500, "time limit");
-    is_int(req.memory_mb, 64, "memory limit");
-    is_int(req.output_kb, 64, "output limit default");
+    is_int(req.limits.time_ms, 500, "time limit");
+    is_int(req.limits.memory_mb, 64, "memory limit");
+    is_int(req.limits.output_kb, 64, "output limit default");
 
     rejects("", 400, "invalid_json", NULL, "empty body");
     rejects("{\"code\":", 400, "invalid_json", NULL, "truncated JSON");
