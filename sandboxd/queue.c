@@ -124,7 +124,8 @@ static void solution_json(json_object *o, const struct case_result *user,
 static json_object *cases_json(const struct job *job, const struct job_outcome *out)
 {
     json_object *arr = json_object_new_array();
-    for (size_t i = 0; out->cases && i < job->ncases; i++) {
+    /* A failed job (compile error) leaves its cases without a verdict. */
+    for (size_t i = 0; out->state == JOB_FINISHED && i < job->ncases; i++) {
         const struct case_result *c = &out->cases[i];
         json_object *o = json_object_new_object();
         json_object_object_add(o, "idx", json_object_new_int(job->idx[i]));

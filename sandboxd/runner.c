@@ -284,6 +284,8 @@ static int run_code(struct runner *r, const struct language *l, const char *temp
         return -1;
     struct box_limits lim;
     runner_limits(&lim, job->time_ms, job->memory_mb, job->output_kb);
+    /* execution_time covers the cases only, not writing or compiling. */
+    double start = now_s();
     for (size_t i = 0; i < job->ncases; i++) {
         struct box_result res;
         if (runner_exec(r, l, &lim, job->inputs[i], strlen(job->inputs[i]), &res) != 0) {
@@ -293,6 +295,7 @@ static int run_code(struct runner *r, const struct language *l, const char *temp
         store_case(&cases[i], &res);
         box_result_free(&res);
     }
+    out->execution_time += now_s() - start;
     return 0;
 }
 
@@ -321,11 +324,9 @@ void runner_job(struct runner *r, const struct lang_table *langs,
         return;
     }
     /* Problem mode: the solution first, each in a sandbox of its own. */
-    double start = now_s();
-    if ((!problem || run_code(r, l, template, job->solution_code ? job->solution_code : "",
-                              job, out->solution_cases, out) == 0)
-        && run_code(r, l, template, job->code, job, out->cases, out) == 0)
-        out->execution_time = now_s() - start;
+    if (!problem || run_code(r, l, template, job->solution_code ? job->solution_code : "",
+                             job, out->solution_cases, out) == 0)
+        run_code(r, l, template, job->code, job, out->cases, out);
 }
 
 static void cases_free(struct case_result *cases, size_t ncases)

@@ -53,7 +53,7 @@ static void log_job(const struct serve *s, const struct job *job,
                     const struct job_outcome *out, const char *written)
 {
     json_object *o = json_object_new_object(), *verdicts = json_object_new_object();
-    for (size_t i = 0; out->cases && i < job->ncases; i++) {
+    for (size_t i = 0; out->state == JOB_FINISHED && i < job->ncases; i++) {
         json_object *n = json_object_object_get(verdicts, out->cases[i].verdict);
         json_object_object_add(verdicts, out->cases[i].verdict,
                                json_object_new_int(n ? json_object_get_int(n) + 1 : 1));
