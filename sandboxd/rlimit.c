@@ -20,10 +20,13 @@ int rlimit_apply(const struct box_limits *l, bool without_cgroup, char *err, siz
      * cpu_ms from the cgroup; SIGXCPU/SIGKILL is the backstop per process. */
     rlim_t cpu_s = (l->cpu_ms + 999) / 1000 + 1;
     rlim_t memory = (rlim_t)l->memory_kb * 1024;
+    /* half the memory: runaway recursion ends as SIGSEGV (runtime error)
+     * before it can look like a memory-limit kill */
+    rlim_t stack = memory / 2;
     rlim_t file = (rlim_t)(l->tmpfs_kb > l->output_kb ? l->tmpfs_kb : l->output_kb) * 1024;
 
     if (set_limit(RLIMIT_CPU, "cpu", cpu_s, cpu_s + 1, err, errlen)
-        || set_limit(RLIMIT_STACK, "stack", memory, memory, err, errlen)
+        || set_limit(RLIMIT_STACK, "stack", stack, stack, err, errlen)
         || set_limit(RLIMIT_FSIZE, "fsize", file, file, err, errlen)
         || set_limit(RLIMIT_NOFILE, "nofile", OPEN_FILES, OPEN_FILES, err, errlen)
         || set_limit(RLIMIT_CORE, "core", 0, 0, err, errlen)

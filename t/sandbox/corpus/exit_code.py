@@ -1,0 +1,3 @@
+# expect: runtime_error
+import sys
+sys.exit(3)

@@ -1,0 +1,3 @@
+// expect: ok
+// stdout: hello from node
+console.log("hello from node");

@@ -1,0 +1,2 @@
+// expect: runtime_error
+int main(void) { return *(volatile int *)0; }
