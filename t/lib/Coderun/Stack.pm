@@ -221,6 +221,13 @@ sub _start_postgres {
                  '-w', '-t', $STARTUP_S], user => $PG_USER);
 }
 
+sub _stop_postgres {
+    my ($self) = @_;
+    return unless $self->postgres_running;
+    $self->_run([$self->pg_tool('pg_ctl'), 'stop', '-D', $self->path('pg'), '-m', 'fast',
+                 '-w', '-t', $SHUTDOWN_S], user => $PG_USER);
+}
+
 # A cluster reachable only through the socket in DIR/run, password (SCRAM)
 # authentication for every connection.
 sub _initdb {
@@ -507,13 +514,6 @@ sub _stop_httpd {
     my $pid = $self->httpd_pid or return;
     $self->_run([$HTTPD, '-f', $self->path('httpd.conf'), '-k', 'stop'], may_fail => 1);
     stop_or_kill($pid, 'httpd');
-}
-
-sub _stop_postgres {
-    my ($self) = @_;
-    return unless $self->postgres_running;
-    $self->_run([$self->pg_tool('pg_ctl'), 'stop', '-D', $self->path('pg'), '-m', 'fast',
-                 '-w', '-t', $SHUTDOWN_S], user => $PG_USER);
 }
 
 # ------------------------------------------------------------------ HTTP client
