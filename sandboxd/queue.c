@@ -291,10 +291,12 @@ int queue_publish_languages(PGconn *conn, const struct lang_table *t,
 {
     for (size_t i = 0; i < t->n; i++) {
         const struct language *l = &t->v[i];
-        const char *params[] = {
-            l->name, l->version_text ? l->version_text : "",
-            l->template ? "{function,program}" : "{program}",
-        };
+        char modes[64];
+        const char *params[] = { l->name, l->version_text ? l->version_text : "", modes };
+
+        /* The module accepts a mode only where a worker publishes it. */
+        snprintf(modes, sizeof modes, "{program%s%s}", l->template ? ",function" : "",
+                 l->problem_template ? ",problem" : "");
         if (db_exec(conn,
             "INSERT INTO coderun.languages (name, version, modes) VALUES ($1, $2, $3::text[])"
             " ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version,"
