@@ -78,49 +78,68 @@ static bool has_word(const char *list, const char *word, const char *seps)
     return false;
 }
 
-/* Finds the mount point of the cgroup2 hierarchy (controller NULL) or of the
- * v1 hierarchy carrying controller, from /proc/self/mountinfo lines. */
-static bool find_mount(const char *mountinfo, const char *controller, char *mnt, size_t len)
+/* Calls match on each line of path until it returns true. */
+static bool find_line(const char *path, bool (*match)(char *line, void *ctx), void *ctx)
 {
-    FILE *f = fopen(mountinfo, "re");
+    FILE *f = fopen(path, "re");
     if (!f)
         return false;
     char line[4096];
     bool found = false;
-    while (!found && fgets(line, sizeof line, f)) {
-        char point[PATH_MAX], fstype[64], options[1024];
-        const char *sep = strstr(line, " - ");
-        if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1
-            || sscanf(sep + 3, "%63s %*s %1023s", fstype, options) != 2)
-            continue;
-        if (controller ? strcmp(fstype, "cgroup") == 0 && has_word(options, controller, ",")
-                       : strcmp(fstype, "cgroup2") == 0)
-            found = snprintf(mnt, len, "%s", point) < (int)len;
-    }
+    while (!found && fgets(line, sizeof line, f))
+        found = match(line, ctx);
     fclose(f);
     return found;
 }
 
-/* Own cgroup path in the hierarchy of controller ("" for the v2 line). */
+struct lookup {
+    const char *controller;   /* NULL or "": the v2 hierarchy */
+    char *out;
+    size_t len;
+};
+
+/* A /proc/self/mountinfo line of the cgroup2 mount, or of the v1 mount
+ * carrying the controller: stores its mount point. */
+static bool match_mount(char *line, void *ctx)
+{
+    struct lookup *l = ctx;
+    char point[PATH_MAX], fstype[64], options[1024];
+    const char *sep = strstr(line, " - ");
+    if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1
+        || sscanf(sep + 3, "%63s %*s %1023s", fstype, options) != 2)
+        return false;
+    if (l->controller ? strcmp(fstype, "cgroup") != 0 || !has_word(options, l->controller, ",")
+                      : strcmp(fstype, "cgroup2") != 0)
+        return false;
+    return snprintf(l->out, l->len, "%s", point) < (int)l->len;
+}
+
+/* A /proc/self/cgroup line ("ID:CONTROLLERS:PATH") of the hierarchy:
+ * stores our own path in it ("" for the root). */
+static bool match_own_path(char *line, void *ctx)
+{
+    struct lookup *l = ctx;
+    char *ctrls = strchr(line, ':'), *rel = ctrls ? strchr(ctrls + 1, ':') : NULL;
+    if (!rel)
+        return false;
+    *rel++ = '\0';
+    rel[strcspn(rel, "\n")] = '\0';
+    ctrls++;
+    if (*l->controller ? !has_word(ctrls, l->controller, ",") : *ctrls != '\0')
+        return false;
+    return snprintf(l->out, l->len, "%s", strcmp(rel, "/") == 0 ? "" : rel) < (int)l->len;
+}
+
+static bool find_mount(const char *mountinfo, const char *controller, char *mnt, size_t len)
+{
+    struct lookup l = {controller, mnt, len};
+    return find_line(mountinfo, match_mount, &l);
+}
+
 static bool own_path(const char *self_cgroup, const char *controller, char *path, size_t len)
 {
-    FILE *f = fopen(self_cgroup, "re");
-    if (!f)
-        return false;
-    char line[4096];
-    bool found = false;
-    while (!found && fgets(line, sizeof line, f)) {
-        char *ctrls = strchr(line, ':'), *rel = ctrls ? strchr(ctrls + 1, ':') : NULL;
-        if (!rel)
-            continue;
-        *rel++ = '\0';
-        rel[strcspn(rel, "\n")] = '\0';
-        ctrls++;
-        if (*controller ? has_word(ctrls, controller, ",") : *ctrls == '\0')
-            found = snprintf(path, len, "%s", strcmp(rel, "/") == 0 ? "" : rel) < (int)len;
-    }
-    fclose(f);
-    return found;
+    struct lookup l = {controller, path, len};
+    return find_line(self_cgroup, match_own_path, &l);
 }
 
 static int make_dir(const char *dir)
