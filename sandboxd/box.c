@@ -33,6 +33,7 @@
 
 /* Chosen once by box_init and only read afterwards (slots run in threads). */
 static struct cg_hier hierarchy;
+static struct sock_fprog filter;
 
 const char *box_verdict_name(enum box_verdict v)
 {
@@ -48,17 +49,15 @@ const char *box_verdict_name(enum box_verdict v)
 int box_init(struct box_config *cfg, char *err, size_t errlen)
 {
     char root[PATH_MAX];
-    struct sock_fprog probe;
     if (mkdir(cfg->box_dir, 0755) != 0 && errno != EEXIST)
         return box_fail(err, errlen, "mkdir %s", cfg->box_dir);
     if (snprintf(root, sizeof root, "%s/%s", cfg->box_dir, ROOT_SUBDIR) >= (int)sizeof root)
         return box_fail(err, errlen, "box_dir too long");
     if (mkdir(root, 0700) != 0 && errno != EEXIST)
         return box_fail(err, errlen, "mkdir %s", root);
-    /* fail at start-up, not per run, if libseccomp cannot build the filter */
-    if (filter_build(&probe, err, errlen) != 0)
+    filter_free(&filter);
+    if (filter_build(&filter, err, errlen) != 0)
         return -1;
-    filter_free(&probe);
     cg_detect(&hierarchy, "/proc/self/mountinfo", "/proc/self/cgroup");
     snprintf(cfg->mode, sizeof cfg->mode, "%s", cg_mode_name(hierarchy.kind));
     return 0;
@@ -68,7 +67,6 @@ int box_init(struct box_config *cfg, char *err, size_t errlen)
 struct run {
     const struct box_spec *spec;
     struct box_plan plan;
-    struct sock_fprog filter;
     struct cg_slot cg;
     char root_dir[PATH_MAX];
     int ctl, out, err, listener;   /* parent ends; -1 once closed */
@@ -144,9 +142,11 @@ static int prepare(struct run *r, const struct box_config *cfg, char *err, size_
     if (capture_init(&r->out_cap, (size_t)spec->limits.output_kb * 1024, false) != 0
         || capture_init(&r->err_cap, ERR_TAIL_BYTES, true) != 0)
         return box_fail(err, errlen, "allocate output buffers");
-    if (filter_build(&r->filter, err, errlen) != 0)
-        return -1;
-    p->filter = &r->filter;
+    if (!filter.filter) {
+        errno = 0;
+        return box_fail(err, errlen, "box_init was not called");
+    }
+    p->filter = &filter;
     if ((p->in_fd = input_fd(spec, err, errlen)) < 0)
         return -1;
     p->job_dir_fd = open(spec->job_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -371,7 +371,6 @@ static void release(struct run *r)
     close_fd(&r->listener);
     capture_free(&r->out_cap);
     capture_free(&r->err_cap);
-    filter_free(&r->filter);
 }
 
 static const char *limit_reason(enum box_verdict v, const struct run *r)
