@@ -34,6 +34,16 @@ static const char *get(const char *dir, const char *name)
     return buf;
 }
 
+/* Peak kB, OOM kills and CPU ms as parsed from the fake stat files. */
+static void check_stats(const struct cg_slot *s, long peak_kb, long oom_kills, long cpu_ms)
+{
+    struct cg_stats st;
+    is_int(cg_slot_stats(s, &st), 0, "stats read");
+    is_int(st.memory_peak_kb, peak_kb, "  peak memory");
+    is_int(st.oom_kills, oom_kills, "  OOM kills");
+    is_int((long)st.cpu_ms, cpu_ms, "  CPU ms");
+}
+
 static const struct box_limits limits = {.memory_kb = 65536, .pids = 32};
 
 static void test_v2(void)
@@ -74,11 +84,7 @@ static void test_v2(void)
     put(s.dirs[0], "memory.peak", "10485760\n");
     put(s.dirs[0], "memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n");
     put(s.dirs[0], "cpu.stat", "usage_usec 123456\nuser_usec 100000\nsystem_usec 23456\n");
-    struct cg_stats st;
-    is_int(cg_slot_stats(&s, &st), 0, "stats read");
-    is_int(st.memory_peak_kb, 10240, "peak from memory.peak");
-    is_int(st.oom_kills, 1, "oom_kill from memory.events");
-    is_int((long)st.cpu_ms, 123, "CPU from cpu.stat usage_usec");
+    check_stats(&s, 10240, 1, 123);
 }
 
 static void test_v2_without_controllers(void)
@@ -130,11 +136,7 @@ static void test_v1(void)
     put(s.dirs[0], "memory.max_usage_in_bytes", "2097152\n");
     put(s.dirs[0], "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
     put(s.dirs[2], "cpuacct.usage", "5000000\n");
-    struct cg_stats st;
-    is_int(cg_slot_stats(&s, &st), 0, "v1 stats read");
-    is_int(st.memory_peak_kb, 2048, "peak from max_usage_in_bytes");
-    is_int(st.oom_kills, 2, "oom_kill from memory.oom_control");
-    is_int((long)st.cpu_ms, 5, "CPU from cpuacct.usage (ns)");
+    check_stats(&s, 2048, 2, 5);
 }
 
 int main(void)
