@@ -37,4 +37,13 @@ for my $target (@targets) {
     unlike($out, qr/^fuzz: \Q$target\E FAILED/m, "$target: no crash");
 }
 is($status, 0, 'make fuzz-smoke exits 0') or diag($out);
+
+# Inputs that once broke an invariant (t/fuzz/repro/TARGET/*): each must
+# pass now, every run, whatever the random search finds.
+for my $file (sort glob "$ROOT/t/fuzz/repro/*/*") {
+    my ($target, $name) = $file =~ m{repro/([^/]+)/([^/]+)$};
+    my $log = `$ROOT/build/fuzz/$target $file 2>&1`;
+    is($?, 0, "$target: reproducer $name passes")
+        or diag(join "\n", grep { /invariant failed|SUMMARY|ERROR/ } split /\n/, $log);
+}
 done_testing;
