@@ -1,0 +1,390 @@
+#!/usr/bin/perl
+# `make bench`: brings up its own coderun stack in var/bench (own ports, own
+# sandbox uids) through Coderun::Stack, measures every figure of issue 8
+# next to its bare reference in the same run, prints
+#   bench <name>: project=<x> ref=<y> unit=<u> ratio=<x/y>
+# and writes the same to var/bench.json. Loopback only; every load is a
+# fixed count or a fixed duration. BENCH_SCALE=0.5 halves the counts.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../t/lib";
+use Coderun::Stack;
+use File::Path qw(make_path remove_tree);
+use JSON::PP;
+use POSIX qw(WNOHANG);
+use Time::HiRes qw(time sleep);
+
+my $ROOT  = $Coderun::Stack::ROOT;
+my $DIR   = "$ROOT/var/bench";    # not /tmp: the sandbox mounts its own /tmp over it
+my $OUT   = "$ROOT/var/bench.json";
+my $PY    = '/usr/bin/python3';
+my $SCALE = $ENV{BENCH_SCALE} // 1;
+my $SLOTS = Coderun::Stack::cpu_count();
+my $JSON  = JSON::PP->new->canonical->pretty;
+my $CODE  = 'return input_str';    # the trivial function of every python figure
+# The same function run bare: python3 -c PROGRAM INPUT.
+my $BARE_PY = "import sys\ndef solve(input_str):\n    return input_str\nsys.stdout.write(solve(sys.argv[1]))\n";
+
+my (@figures, $stack);
+my $started = time;
+
+sub n { my ($count) = @_; int($count * $SCALE + 0.5) || 1 }
+
+# figure(NAME, PROJECT, REF, UNIT, [note => TEXT], [added => X]): one line.
+sub figure {
+    my ($name, $project, $ref, $unit, %extra) = @_;
+    my $ratio = $ref ? sprintf('%.3f', $project / $ref) : 'n/a';
+    my $line = sprintf 'bench %s: project=%s ref=%s unit=%s ratio=%s', $name, num($project), num($ref), $unit, $ratio;
+    $line .= ' added=' . num($extra{added}) if defined $extra{added};
+    $line .= "  # $extra{note}" if $extra{note};
+    print "$line\n";
+    push @figures, { name => $name, project => $project + 0, ref => $ref + 0, unit => $unit,
+                     ratio => $ref ? $project / $ref : undef, %extra };
+}
+
+sub num { my ($x) = @_; $x == int($x) ? $x : sprintf('%.3f', $x) }
+
+sub note { print "# $_[0]\n" }
+
+sub median { percentile(50, @_) }
+
+sub percentile {
+    my ($p, @v) = @_;
+    @v = sort { $a <=> $b } @v;
+    return $v[ int(($p / 100) * $#v + 0.5) ];
+}
+
+# Runs COUNT commands, PAR at a time (MAKE(i) gives the argv of run i);
+# returns the wall seconds of the whole batch.
+sub bare_parallel {
+    my ($count, $par, $make) = @_;
+    my $t0 = time;
+    my @kids;
+    for my $w (0 .. $par - 1) {
+        my $pid = fork // die "fork: $!\n";
+        if (!$pid) {
+            open STDOUT, '>', '/dev/null';
+            for (my $i = $w; $i < $count; $i += $par) {
+                my @cmd = $make->($i);
+                system { $cmd[0] } @cmd;
+                POSIX::_exit(1) if $?;
+            }
+            POSIX::_exit(0);
+        }
+        push @kids, $pid;
+    }
+    for (@kids) { waitpid $_, 0; die "bare run failed\n" if $? }
+    return time - $t0;
+}
+
+sub bare_py { ($PY, '-c', $BARE_PY, $_[0]) }
+
+# ------------------------------------------------------------ the python jobs
+
+# Submits one job and long-polls it to the end; returns its result JSON.
+sub run_job {
+    my ($inputs) = @_;
+    my $res = $stack->post_json('/run', { code => $CODE, inputs => $inputs, language => 'python' });
+    $res->{status} == 202 or die "POST /run: $res->{status} $res->{content}\n";
+    my $id = $res->{json}{exec_id};
+    while (1) {
+        my $r = $stack->get_json("/result/$id?wait=10");
+        $r->{status} == 200 or die "GET /result: $r->{status} $r->{content}\n";
+        my $status = $r->{json}{status};
+        return $r->{json} if $status eq 'finished' || $status eq 'failed';
+    }
+}
+
+sub bench_e2e {
+    my $count = n(200);
+    my (@project, @bare);
+    run_job(['warm']) for 1 .. 3;
+    for (1 .. $count) {
+        my $t0 = time;
+        my $job = run_job(['x']);
+        push @project, (time - $t0) * 1000;
+        $job->{status} eq 'finished' or die "job failed: $job->{error}\n";
+    }
+    open my $saved, '>&', \*STDOUT or die "dup: $!\n";
+    open STDOUT, '>', '/dev/null' or die "/dev/null: $!\n";
+    for (1 .. $count) {
+        my $t0 = time;
+        my @cmd = bare_py('x');
+        system { $cmd[0] } @cmd;
+        push @bare, (time - $t0) * 1000;
+    }
+    open STDOUT, '>&', $saved or die "dup: $!\n";
+    my $p50 = median(@bare);
+    figure('e2e_latency_p50', median(@project), $p50, 'ms', added => median(@project) - $p50,
+           note => "$count sequential one-input jobs, POST + GET ?wait=10, vs python3 -c");
+    figure('e2e_latency_p99', percentile(99, @project), percentile(99, @bare), 'ms');
+}
+
+sub bench_function_1000 {
+    my $count = n(1000);
+    my @inputs = map { "in$_" } 1 .. $count;
+    my $t0 = time;
+    my $job = run_job(\@inputs);
+    my $project = time - $t0;
+    my %verdicts;
+    $verdicts{ $_->{status} }++ for @{ $job->{results} };
+    my ($bad) = grep { $_->{status} ne 'ok' } @{ $job->{results} };
+    note("function_1000_inputs: not ok: $bad->{status} $bad->{error}") if $bad;
+    my $bare = bare_parallel($count, $SLOTS, sub { bare_py($inputs[$_[0]]) });
+    figure('function_1000_inputs', $project, $bare, 's',
+           note => "one job of $count inputs (execution_time $job->{execution_time} s, verdicts "
+                 . join(',', map { "$_=$verdicts{$_}" } sort keys %verdicts) . ')'
+                 . " vs $count python3 -c, $SLOTS at a time (= slots)");
+}
+
+# RSS of PID in kB (0 once it is gone).
+sub rss_kb {
+    my ($pid) = @_;
+    open my $fh, '<', "/proc/$pid/status" or return 0;
+    while (<$fh>) { return $1 if /^VmRSS:\s+(\d+)/ }
+    return 0;
+}
+
+sub bench_throughput {
+    my ($rss_idle) = @_;
+    my ($count, $clients) = (n(1000), 16);
+    my $sandboxd = $stack->sandboxd_pid;
+    my $t0 = time;
+    my @kids;
+    for my $c (0 .. $clients - 1) {
+        my $pid = fork // die "fork: $!\n";
+        if (!$pid) {
+            delete $stack->{http};    # a connection of its own
+            my $ok = eval { for (my $i = $c; $i < $count; $i += $clients) { run_job(["t$i"]) } 1 };
+            print STDERR $@ unless $ok;
+            POSIX::_exit($ok ? 0 : 1);
+        }
+        push @kids, $pid;
+    }
+    my $rss_load = 0;
+    my %left = map { $_ => 1 } @kids;
+    while (%left) {
+        for (keys %left) {
+            next unless waitpid($_, WNOHANG) == $_;
+            die "a throughput client failed\n" if $?;
+            delete $left{$_};
+        }
+        my $rss = rss_kb($sandboxd);
+        $rss_load = $rss if $rss > $rss_load;
+        sleep 0.05;
+    }
+    my $project = $count / (time - $t0);
+    my $bare_count = n(400);
+    my $bare = $bare_count / bare_parallel($bare_count, $SLOTS, sub { bare_py("t$_[0]") });
+    figure('throughput_jobs_per_s', $project, $bare, 'jobs/s',
+           note => "$count one-input jobs (scaled down from 2000 to stay within 5 min on $SLOTS cores),"
+                 . " $clients clients, vs python3 -c runs/s $SLOTS at a time");
+    figure('sandboxd_rss_kb', $rss_load, $rss_idle, 'kB', note => 'sandboxd VmRSS: peak during throughput vs idle');
+}
+
+# -------------------------------------------------------------- result reads
+
+sub wrk_rps {
+    my ($url) = @_;
+    my $token = $stack->token;
+    my $out = `wrk -t1 -c8 -d5s -H 'x-api-key: $token' '$url' 2>&1`;
+    my ($rps) = $out =~ /Requests\/sec:\s*([\d.]+)/ or die "wrk: $out\n";
+    $out =~ /Non-2xx/ and die "wrk saw errors on $url:\n$out\n";
+    return $rps;
+}
+
+sub httpd_children {
+    my $parent = $stack->httpd_pid;
+    my @kids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my ($pid, $ppid) = (<$fh> // '') =~ /^(\d+) \(.*\) \S+ (\d+)/ or next;
+        push @kids, $pid if $ppid == $parent;
+    }
+    return @kids;
+}
+
+# kB the httpd children (those alive before and after) grew over REQUESTS
+# requests of URL after a warm-up.
+sub httpd_growth {
+    my ($url, $requests) = @_;
+    my $ab = sub {
+        my ($n) = @_;
+        my $token = $stack->token;
+        my $out = `ab -q -k -n $n -c 4 -H 'x-api-key: $token' '$url' 2>&1`;
+        $out =~ /Complete requests:\s+$n\b/ && $out !~ /Non-2xx/ or die "ab on $url:\n$out\n";
+    };
+    $ab->(2000);
+    my %before = map { $_ => rss_kb($_) } httpd_children();
+    $ab->($requests);
+    my $growth = 0;
+    for (httpd_children()) { $growth += rss_kb($_) - $before{$_} if exists $before{$_} }
+    return $growth;
+}
+
+sub bench_result_reads {
+    my ($job_id) = @_;
+    my $body = $stack->get_json("/result/$job_id")->{content};
+    open my $fh, '>', $stack->path('www', 'result.json') or die "$!\n";
+    print {$fh} $body;
+    close $fh;
+    my ($api, $static) = ($stack->url("/result/$job_id"), $stack->url('/bench-static/result.json'));
+    figure('result_reads_per_s', wrk_rps($api), wrk_rps($static), 'req/s',
+           note => 'wrk -t1 -c8 -d5s, GET /result/{id} vs a static file of the same size (' . length($body) . ' B), same httpd');
+    my $requests = n(10000);
+    figure('httpd_rss_growth_kb', httpd_growth($api, $requests), httpd_growth($static, $requests), 'kB',
+           note => "httpd children's RSS growth over $requests GET /result/{id} vs $requests static reads (after 2000 warm-up)");
+}
+
+# ------------------------------------------------------------------- claims
+
+# Jobs/s of pgbench running SCRIPT for SECONDS from CLIENTS connections as
+# sandboxd's role; OPTIONS go to PGOPTIONS (session settings).
+sub pgbench_tps {
+    my ($script, $clients, $seconds, $options) = @_;
+    my @cmd = ($stack->pg_tool('pgbench'), '-n', '-M', 'extended', '-f', $script,
+               '-c', $clients, '-j', $clients, '-T', $seconds,
+               '-h', $stack->path('run'), '-p', $stack->pg_port, '-U', 'coderun_sandboxd',
+               '-D', 'worker=bench:1', '-D', 'lease=30', '-D', 'exec_time=0.001',
+               '-D', 'cases=[{"idx":0,"output":"x","verdict":"ok","error":"","exit_code":0,"signal":0,'
+                   . '"cpu_ms":0.1,"wall_ms":0.1,"memory_kb":1,"output_truncated":false}]',
+               'coderun');
+    local $ENV{PGPASSWORD} = $stack->secret('pg_sandboxd');
+    local $ENV{PGOPTIONS} = $options // '';
+    open my $fh, '-|', @cmd or die "pgbench: $!\n";
+    my $out = do { local $/; <$fh> };
+    close $fh or die "pgbench failed (queue ran dry?): $out\n";
+    my ($tps) = $out =~ /tps = ([\d.]+) \(without initial connection time\)/ or die "pgbench: $out\n";
+    return $tps;
+}
+
+# Queues JOBS one-input jobs straight into the table (as POST /run would).
+sub queue_jobs {
+    my ($jobs) = @_;
+    $stack->psql(<<'SQL', n => $jobs);
+WITH j AS (
+    INSERT INTO coderun.jobs (key_id, language, mode, code, time_ms, memory_mb, output_kb)
+    SELECT (SELECT id FROM coderun.api_keys WHERE name = 'default' AND revoked_at IS NULL),
+           'python', 'function', 'return input_str', 2000, 256, 64
+      FROM generate_series(1, :n)
+    RETURNING id)
+INSERT INTO coderun.cases (job_id, idx, input) SELECT id, 0, 'x' FROM j;
+ANALYZE coderun.jobs;
+SQL
+}
+
+sub bench_claims {
+    # sandboxd would claim the jobs itself: the SQL runs alone.
+    my $pid = $stack->sandboxd_pid;
+    kill 'TERM', $pid;
+    Coderun::Stack::stop_or_kill($pid, 'sandboxd');
+    my $seconds = 4;
+    my @runs = ([1, ''], [4, ''], [4, '-c synchronous_commit=off']);
+    for (@runs) {
+        my ($clients, $options) = @$_;
+        queue_jobs(20000);    # more than 4 s at 5,000/s
+        my $claims = pgbench_tps("$FindBin::Bin/claim.sql", $clients, $seconds, $options);
+        my $ref = pgbench_tps("$FindBin::Bin/roundtrips.sql", $clients, $seconds, $options);
+        if ($options) {
+            figure("claim_per_s_${clients}_async_commit", $claims, $ref, 'jobs/s',
+                   note => "experiment, not the product: the same with synchronous_commit=off");
+        } else {
+            figure("claim_per_s_$clients", $claims, $ref, 'jobs/s',
+                   note => "SQL path of sandboxd/queue.c (claim, load cases, write result, no-op runner)"
+                         . " measured with pgbench -T $seconds, $clients connection(s) like $clients sandboxd;"
+                         . ' ref = the same 6 round-trips of SELECT 1');
+        }
+    }
+}
+
+# ------------------------------------------------------------ sandbox overhead
+
+sub hyperfine_median_ms {
+    my (@cmd) = @_;
+    my $json = "$DIR/hyperfine.json";
+    # Paths here never hold blanks or quotes (Coderun::Stack checks the directory).
+    system("hyperfine -N --style none --warmup 10 --runs 200 --export-json $json '@cmd'"
+           . " >>$DIR/hyperfine.log 2>&1") == 0 or die "hyperfine failed: see $DIR/hyperfine.log\n";
+    return JSON::PP->new->decode(Coderun::Stack::slurp($json))->{results}[0]{median} * 1000;
+}
+
+# `sandboxd run` of a prebuilt static binary: a bench-only language whose run
+# command is the binary, bound read-only into the box (languages.conf binds).
+sub bench_sandbox_overhead {
+    my $bin = "$DIR/bin";
+    make_path($bin, "$DIR/runbox");
+    chmod 0755, $DIR, $bin;
+    system('gcc', '-O2', '-static', '-o', "$bin/trivial", "$FindBin::Bin/trivial.c") == 0 or die "gcc -static failed\n";
+    Coderun::Stack::write_file("$DIR/languages.conf", <<"CONF", 0644);
+[static]
+source  = main.txt
+compile =
+run     = $bin/trivial
+version = $bin/trivial
+binds   = $bin
+CONF
+    Coderun::Stack::write_file("$DIR/run.conf",
+        "languages = $DIR/languages.conf\nbox_dir = $DIR/runbox\nslots = 1\nuid_base = 65520\n", 0644);
+    Coderun::Stack::write_file("$DIR/main.txt", "prebuilt\n", 0644);
+    my @run = ($stack->sandboxd_bin, '-c', "$DIR/run.conf", 'run', '--lang', 'static', "$DIR/main.txt");
+    my $check = `@run </dev/null`;
+    $check =~ /"verdict": "ok"/ or die "sandboxd run of the static binary: $check\n";
+    my ($project, $bare) = (hyperfine_median_ms(@run), hyperfine_median_ms("$bin/trivial"));
+    figure('sandbox_overhead_ms', $project, $bare, 'ms', added => $project - $bare,
+           note => 'median of 200 runs: sandboxd run of a gcc -static binary vs exec of it bare');
+    if (grep { -x "$_/bwrap" } split /:/, $ENV{PATH}) {
+        my $bwrap = hyperfine_median_ms('bwrap', '--unshare-all', '--ro-bind', '/', '/', "$bin/trivial");
+        figure('sandbox_overhead_bwrap_ms', $bwrap, $bare, 'ms', added => $bwrap - $bare,
+               note => 'peer: bwrap --unshare-all on the same binary');
+    } else {
+        note('bwrap is not installed: no peer line');
+    }
+}
+
+# ------------------------------------------------------------------- main
+
+sub bring_up {
+    Coderun::Stack->new(dir => "$DIR/stack")->down if -e "$DIR/stack/stack.json";
+    remove_tree($DIR);
+    make_path("$DIR/build/sandboxd");
+    # A snapshot of what `make` built: others rebuild the tree while we run.
+    for my $file ('sandboxd/sandboxd', 'mod_coderun.so') {
+        system('cp', "$Coderun::Stack::BUILD/$file", "$DIR/build/$file") == 0 or die "copy $file failed\n";
+    }
+    $Coderun::Stack::BUILD = "$DIR/build";
+    # Static reads of the result body through the same httpd: a bench-only
+    # Alias next to the module's <Location />.
+    my $sample = Coderun::Stack::slurp("$ROOT/httpd.conf.sample") . <<"CONF";
+
+# bench only: a static copy of a result body (result_reads_per_s reference)
+Alias "/bench-static/" "$DIR/stack/www/"
+<Location "/bench-static/">
+    SetHandler none
+</Location>
+CONF
+    Coderun::Stack::write_file("$DIR/httpd.conf.sample", $sample, 0644);
+    $stack = Coderun::Stack->new(dir => "$DIR/stack", port => Coderun::Stack::free_port(),
+                                 pg_port => Coderun::Stack::free_port(), uid_base => 65500,
+                                 slots => $SLOTS, httpd_sample => "$DIR/httpd.conf.sample");
+    $stack->up;
+}
+
+END { eval { $stack->down if $stack; 1 } or warn "stopping the bench stack: $@" }
+$SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
+
+bring_up();
+note("coderun bench: $SLOTS cores, $SLOTS sandboxd slots, stack in $DIR/stack");
+sleep 1;
+my $rss_idle = rss_kb($stack->sandboxd_pid);
+bench_sandbox_overhead();
+bench_e2e();
+my $last = run_job(['r']);
+bench_function_1000();
+bench_throughput($rss_idle);
+bench_result_reads($last->{exec_id});
+bench_claims();
+my $elapsed = time - $started;
+note(sprintf 'bench took %.0f s', $elapsed);
+Coderun::Stack::write_file($OUT, $JSON->encode({ figures => \@figures, cores => $SLOTS, slots => $SLOTS,
+                                                 seconds => $elapsed, at => scalar gmtime }), 0644);
