@@ -258,7 +258,7 @@ static int rescue_expired(PGconn *conn, const struct worker *w, char *err, size_
 }
 
 int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
-                    char *err, size_t errlen)
+                    const char *running, char *err, size_t errlen)
 {
     char pid[16], slots[16], nbusy[16], lease[16];
     snprintf(pid, sizeof pid, "%d", w->pid);
@@ -266,7 +266,7 @@ int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
     snprintf(nbusy, sizeof nbusy, "%u", busy);
     snprintf(lease, sizeof lease, "%u", w->lease_s);
     const char *up[] = {w->name, w->host, pid, slots, nbusy, w->sandbox_mode};
-    const char *renew[] = {w->name, lease};
+    const char *renew[] = {w->name, lease, running};
     if (db_exec(conn,
         "INSERT INTO coderun.workers (name, host, pid, slots, busy, sandbox_mode)"
         " VALUES ($1, $2, $3::int, $4::int, $5::int, $6)"
@@ -275,7 +275,8 @@ int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
         6, up, err, errlen) != 0
         || db_exec(conn,
         "UPDATE coderun.jobs SET lease_until = now() + make_interval(secs => $2::double precision)"
-        " WHERE worker = $1 AND state = 'running'", 2, renew, err, errlen) != 0)
+        " WHERE worker = $1 AND state = 'running' AND id = ANY ($3::uuid[])",
+        3, renew, err, errlen) != 0)
         return -1;
     return rescue_expired(conn, w, err, errlen);
 }

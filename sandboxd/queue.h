@@ -36,10 +36,12 @@ int queue_finish(PGconn *conn, const struct worker *w, const struct job *job,
 int queue_release(PGconn *conn, const struct worker *w, const struct job *job,
                   const char *why, char *err, size_t errlen);
 
-/* Upsert the workers row, renew our leases, rescue expired ones (logged).
+/* Upsert the workers row, renew the leases of the jobs in running (a
+ * uuid[] literal: what the slots run now, not every job under our name),
+ * rescue expired ones (logged).
  * Returns how many went back to the queue (no NOTIFY for those), or -1. */
 int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
-                    char *err, size_t errlen);
+                    const char *running, char *err, size_t errlen);
 
 /* Remove our workers row on a clean stop. */
 int queue_goodbye(PGconn *conn, const struct worker *w, char *err, size_t errlen);

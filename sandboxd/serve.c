@@ -28,7 +28,7 @@ struct serve {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     unsigned wake_gen;         /* bumped on NOTIFY and every poll tick */
-    unsigned busy;
+    char (*running)[40];       /* per slot: id of the job it runs, "" idle */
     unsigned alive;            /* slot threads still running */
     int republish;             /* languages reloaded, not yet in the table */
     sigset_t signals;          /* TERM, INT, HUP: handled by signal_main */
@@ -100,7 +100,7 @@ static void run_job(struct serve *s, struct runner *r, PGconn **conn, struct job
 {
     pthread_mutex_lock(&s->lock);
     struct lang_table *langs = lang_hold(s->langs);
-    s->busy++;
+    snprintf(s->running[r->slot], sizeof s->running[r->slot], "%s", job->id);
     pthread_mutex_unlock(&s->lock);
 
     struct job_outcome out;
@@ -109,7 +109,7 @@ static void run_job(struct serve *s, struct runner *r, PGconn **conn, struct job
     job_outcome_free(&out, job->ncases);
 
     pthread_mutex_lock(&s->lock);
-    s->busy--;
+    s->running[r->slot][0] = '\0';
     pthread_mutex_unlock(&s->lock);
     lang_release(langs);
 }
@@ -170,6 +170,31 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* Heartbeat with the leases of the jobs the slots run now: a job left
+ * 'running' under our name that no slot runs (its claim's answer or its
+ * write was lost with the connection) must expire and be rescued, not be
+ * renewed for as long as we live. Returns what queue_heartbeat does. */
+static int heartbeat(struct serve *s, PGconn *conn, char *err, size_t errlen)
+{
+    unsigned busy = 0;
+    size_t len = 0, cap = s->cfg->slots * sizeof *s->running + 3;
+    char *ids = malloc(cap);
+    if (!ids) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    ids[len++] = '{';
+    pthread_mutex_lock(&s->lock);
+    for (unsigned i = 0; i < s->cfg->slots; i++)
+        if (s->running[i][0])
+            len += (size_t)snprintf(ids + len, cap - len, "%s%s", busy++ ? "," : "", s->running[i]);
+    pthread_mutex_unlock(&s->lock);
+    snprintf(ids + len, cap - len, "}");
+    int rc = queue_heartbeat(conn, &s->worker, busy, ids, err, errlen);
+    free(ids);
+    return rc;
+}
+
 /* The main connection: LISTEN, heartbeat (leases, rescue), languages. */
 static int control_connect(struct serve *s, PGconn **conn)
 {
@@ -177,12 +202,11 @@ static int control_connect(struct serve *s, PGconn **conn)
     if (db_reconnect(conn, s->cfg->database, &s->stop) != 0)
         return -1;
     pthread_mutex_lock(&s->lock);
-    unsigned busy = s->busy;
     struct lang_table *langs = lang_hold(s->langs);
     pthread_mutex_unlock(&s->lock);
     int rc = db_exec(*conn, "LISTEN coderun_jobs", 0, NULL, err, sizeof err)
           || queue_publish_languages(*conn, langs, err, sizeof err)
-          || queue_heartbeat(*conn, &s->worker, busy, err, sizeof err) < 0;
+          || heartbeat(s, *conn, err, sizeof err) < 0;
     lang_release(langs);
     if (rc != 0)
         log_event("control_failed", "error", err, NULL);
@@ -265,10 +289,7 @@ static void control_round(struct serve *s, PGconn *conn,
         *next_poll = now + s->cfg->poll_ms;
     }
     if (now >= *next_hb) {
-        pthread_mutex_lock(&s->lock);
-        unsigned busy = s->busy;
-        pthread_mutex_unlock(&s->lock);
-        int requeued = queue_heartbeat(conn, &s->worker, busy, err, sizeof err);
+        int requeued = heartbeat(s, conn, err, sizeof err);
         if (requeued < 0)
             log_event("heartbeat_failed", "error", err, NULL);
         if (requeued > 0)
@@ -345,8 +366,9 @@ int cmd_serve(const struct config *cfg, int argc, char **argv)
     if (serve_setup(&s, cfg) != 0)
         return 1;
     struct slot *slots = calloc(cfg->slots, sizeof *slots);
+    s.running = calloc(cfg->slots, sizeof *s.running);
     pthread_t sig_thread;
-    if (!slots || pthread_create(&sig_thread, NULL, signal_main, &s) != 0) {
+    if (!slots || !s.running || pthread_create(&sig_thread, NULL, signal_main, &s) != 0) {
         log_event("start_failed", "error", strerror(errno), NULL);
         return 1;
     }
@@ -366,6 +388,7 @@ int cmd_serve(const struct config *cfg, int argc, char **argv)
     pthread_kill(sig_thread, SIGTERM);
     pthread_join(sig_thread, NULL);
     free(slots);
+    free(s.running);
     lang_release(s.langs);
     return 0;
 }
