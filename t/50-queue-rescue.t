@@ -69,6 +69,25 @@ is($stack->psql("SELECT attempts, worker FROM coderun.jobs WHERE id = :'id'", id
    'then rescued from thief:1 and finished by attempt 3');
 is($stack->psql("SELECT string_agg(verdict || ':' || output, ',' ORDER BY idx) FROM coderun.cases WHERE job_id = :'id'",
                 id => $late), 'ok:x,ok:y', '  with one verdict per case');
+# A job 'running' under our live worker's name that no slot runs (its
+# claim's answer or its write was lost with the connection): the
+# heartbeat must not renew it forever; it expires and is run again.
+my $stray = $stack->psql(<<'SQL', name => $name);
+WITH j AS (INSERT INTO coderun.jobs (key_id, language, mode, code, time_ms, memory_mb, output_kb,
+                                     state, worker, attempts, started_at, lease_until)
+           SELECT key_id, language, mode, code, time_ms, memory_mb, output_kb,
+                  'running', :'name', 1, now(), now() + interval '3 s'
+             FROM coderun.jobs WHERE id = (SELECT id FROM coderun.jobs ORDER BY seq LIMIT 1)
+           RETURNING id),
+     c AS (INSERT INTO coderun.cases (job_id, idx, input) SELECT id, 0, 'st' FROM j)
+SELECT id FROM j
+SQL
+wait_until('the stray job to be rescued and finished', 30, sub {
+    $stack->psql("SELECT state FROM coderun.jobs WHERE id = :'id'", id => $stray) eq 'finished' });
+is($stack->psql("SELECT attempts, worker FROM coderun.jobs WHERE id = :'id'", id => $stray), "2|$name",
+   'a job left running under our name but run by no slot expires and is run again');
+is($stack->psql("SELECT verdict || ':' || output FROM coderun.cases WHERE job_id = :'id'", id => $stray),
+   'ok:stst', '  with its result');
 is_deeply([grep { !/$spent/ && !/$alive/ } case_problems($stack)], [],
           'no NULL or duplicate verdicts (except the failed and the still-leased job)');
 done_testing;
