@@ -250,8 +250,14 @@ static int compile_job(struct runner *r, const struct language *l,
     /* Compilers talk on stderr; fall back to stdout for the odd one. */
     out->compile_output = res.err_len || !res.out_len ? runner_error_text(&res)
                         : storable(res.out, res.out_len);
-    if (!ok)
-        fail(out, JOB_FAILED, "compilation failed");
+    if (!ok) {
+        /* The API's job error names the compiler's complaint too. */
+        out->state = JOB_FAILED;
+        free(out->error);
+        if (asprintf(&out->error, "compilation failed: %s",
+                     out->compile_output ? out->compile_output : "") < 0)
+            out->error = strdup("compilation failed");
+    }
     box_result_free(&res);
     return ok ? 0 : -1;
 }
