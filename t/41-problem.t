@@ -67,7 +67,8 @@ $job{loop} = submit({ limits => \%LIMITS,
                       testCases => [map { { id => $_, input => "f($_)" } } 1 .. 3] }, 'loop');
 
 # Equal states built differently: attribute order, tuples for lists, set
-# order, __slots__, nested objects; prints and input() do not disturb it.
+# order, __slots__, nested objects; prints and a __main__ block do not
+# disturb it.
 $job{state} = submit({ limits => \%LIMITS,
     solutionCode => <<'PY',
 class Point:
@@ -148,6 +149,10 @@ def chain(n):
         node.next, node.value = head, i
         head = node
     return head
+
+
+if __name__ == "__main__":    # a script's own tests do not run
+    print(chain(int(input())))
 PY
     testCases => [{ id => 'class', input => 'make(1, 2)' },
                   { id => 'shape', input => 'shape()' },
