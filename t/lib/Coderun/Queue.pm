@@ -127,8 +127,9 @@ sub wait_exit {
 sub _forget {
     my ($pid) = @_;
     my $w = delete $WORKERS{$pid} or return;
-    # sandboxd removes its slot cgroups after each run; what remains is empty.
+    # Empty by now: a killed worker leaves its last slot cgroups behind.
     for my $dir (@{ $w->{cgroups} }) {
+        rmdir for glob "$dir/coderun/slot-*";
         rmdir "$dir/coderun";
         rmdir $dir;
     }
