@@ -345,8 +345,11 @@ sub sandboxd_cmd {
     return $self->_run([$bin, '-c', $self->path('admin.conf'), @$args], %opt);
 }
 
+# Our own child counts even before it has exec'd sandboxd (its command line
+# is still perl's then), so a failed start-up still stops it.
 sub sandboxd_pid {
     my ($self) = @_;
+    return $self->{sandboxd_child} if $self->{sandboxd_child} && alive($self->{sandboxd_child});
     return live_pid($self->path('run', 'sandboxd.pid'), 'sandboxd');
 }
 
@@ -355,6 +358,7 @@ sub _start_sandboxd {
     return if $self->sandboxd_pid;
     my $pid = spawn_daemon([$self->sandboxd_bin, '-c', $self->path('sandboxd.conf'), 'serve'],
                            $self->path('log', 'sandboxd.out'));
+    $self->{sandboxd_child} = $pid;
     write_file($self->path('run', 'sandboxd.pid'), "$pid\n", 0644);
     # Up once it has registered as a worker.
     poll_until("sandboxd (pid $pid) to register in coderun.workers", sub {
@@ -501,10 +505,11 @@ sub _start_httpd {
     my ($self) = @_;
     return if $self->httpd_pid;
     $self->_write_httpd_conf;
+    my $pidfile = $self->path('run', 'httpd.pid');    # written once httpd has detached
+    unlink $pidfile;    # a stale one must not be taken for the new httpd
     $self->_run([$HTTPD, '-f', $self->path('httpd.conf'), '-k', 'start']);
     # Up once it answers HTTP (any status: /health is 503 until a worker beats).
     my $http = HTTP::Tiny->new(timeout => 2);
-    my $pidfile = $self->path('run', 'httpd.pid');    # written once httpd has detached
     poll_until("httpd to answer on ${\ $self->url} (see $self->{dir}/log/httpd_error.log)", sub {
         die "httpd exited during start-up:\n" . $self->log_tail('httpd_error.log', 5)
             if -e $pidfile && !$self->httpd_pid;
