@@ -28,8 +28,10 @@ SANDBOXD_LIB_OBJ = $(SANDBOXD_LIB_SRC:sandboxd/%.c=$(BUILD)/sandboxd/%.o)
 # json-c only) and linked directly by the unit tests.
 MOD_SRC      = $(wildcard mod_coderun/*.c)
 MOD_CORE_SRC = $(filter-out mod_coderun/mod_coderun.c $(wildcard mod_coderun/*_httpd.c),$(MOD_SRC))
-MOD_CORE_OBJ = $(MOD_CORE_SRC:mod_coderun/%.c=$(BUILD)/mod_core/%.o)
-MOD_CFLAGS   = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIC $(APR_CFLAGS)
+MOD_CORE_OBJ = $(MOD_CORE_SRC:mod_coderun/%.c=$(BUILD)/mod_core/%.o) $(BUILD)/mod_core/utf8.o
+# -iquote: sandboxd's headers for quoted includes only (its seccomp.h must
+# not hide libseccomp's).
+MOD_CFLAGS   = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIC $(APR_CFLAGS) -iquote sandboxd
 
 UNIT_SRC  = $(wildcard t/unit/*.c)
 UNIT_BIN  = $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
@@ -52,17 +54,26 @@ $(BUILD)/libsandboxd.a: $(SANDBOXD_LIB_OBJ)
 $(BUILD)/sandboxd/sandboxd: $(BUILD)/sandboxd/main.o $(BUILD)/libsandboxd.a
 	$(CC) $(SAN) $(LINK_HARDEN) -o $@ $^ $(SANDBOXD_LIBS)
 
-# apxs compiles in place with libtool; the .so is copied into $(BUILD).
-$(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h)
-	@mkdir -p $(@D)
-	cd mod_coderun && $(APXS) -c -o mod_coderun.la $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11 -I/usr/include/postgresql) \
-	    $(if $(SAN),-Wl$(comma)$(SAN)) -ljson-c -lcrypto -lpq $(notdir $(MOD_SRC)) \
+# apxs compiles next to the sources, so it works on a copy in $(BUILD): two
+# build trees (make, make test-asan) never share objects. sandboxd's UTF-8
+# checker is shared with the module.
+MOD_SHARED_SRC = sandboxd/utf8.c
+MOD_SRC_DIR    = $(BUILD)/mod_src
+$(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h) $(MOD_SHARED_SRC) $(MOD_SHARED_SRC:.c=.h)
+	@rm -rf $(MOD_SRC_DIR) && mkdir -p $(MOD_SRC_DIR)
+	cp $^ $(MOD_SRC_DIR)/
+	cd $(MOD_SRC_DIR) && $(APXS) -c -o mod_coderun.la $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11 -I/usr/include/postgresql) \
+	    $(addprefix -Wl$(comma),$(SAN)) -ljson-c -lcrypto -lpq $(notdir $(MOD_SRC) $(MOD_SHARED_SRC)) \
 	    >$(CURDIR)/$(BUILD)/apxs.log 2>&1 || { cat $(CURDIR)/$(BUILD)/apxs.log; exit 1; }
-	cp mod_coderun/.libs/mod_coderun.so $@.tmp && mv -f $@.tmp $@
+	cp $(MOD_SRC_DIR)/.libs/mod_coderun.so $@.tmp && mv -f $@.tmp $@
 
 comma := ,
 
-$(BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h)
+$(BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h) sandboxd/utf8.h
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/mod_core/utf8.o: sandboxd/utf8.c sandboxd/utf8.h
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -c -o $@ $<
 
@@ -97,7 +108,7 @@ install: all
 	install_once $(BUILD)/coderun.conf $(DESTDIR)$(ETC_DIR)/coderun.conf 600
 
 clean:
-	rm -rf $(BUILD) mod_coderun/.libs mod_coderun/*.la mod_coderun/*.lo mod_coderun/*.slo mod_coderun/*.o
+	rm -rf $(BUILD)
 
 # ---- harness: dependencies, the local stack, tests --------------------------
 # The stack itself (PostgreSQL cluster, sandboxd, httpd) is brought up by

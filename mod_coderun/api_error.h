@@ -18,4 +18,9 @@ int api_fail(struct api_error *err, int status, const char *code,
 /* {"error": message, "code": code[, "field": field]} allocated in pool. */
 const char *api_error_json(apr_pool_t *pool, const struct api_error *err);
 
+/* The API error for a status httpd answered by itself (bad request line,
+ * headers too large, TRACE, a path that never reached the handler): the
+ * slug of its family and a sentence, for a JSON answer instead of HTML. */
+void api_error_for_status(struct api_error *err, int status);
+
 #endif

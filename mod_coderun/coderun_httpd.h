@@ -31,6 +31,9 @@ int reply_fail(request_rec *r, int status, const char *code, const char *message
 int read_body(request_rec *r, long max, const char **body, apr_size_t *len,
               struct api_error *err);
 
+/* error_page_httpd.c: httpd's own HTML error pages answered as JSON. */
+void error_page_register_hooks(void);
+
 /* db_httpd.c */
 void db_prepare_statements(server_rec *s);
 struct db_rows;

@@ -15,6 +15,11 @@ int job_request_parse(apr_pool_t *pool, const char *body, size_t len,
     req->solution_code = "";
     rc = fields(pool, obj, limits, req, err);
     json_object_put(obj);
+    /* The fields name a NUL in their own values; this catches the rest
+     * (object keys, which json-c would silently cut short). */
+    if (rc == 0 && json_in_has_nul_escape(body, len))
+        return api_fail(err, 400, "invalid_json", NULL,
+                        "Strings and keys must not contain \\u0000: it cannot be stored.");
     return rc;
 }
 

@@ -205,6 +205,7 @@ static void coderun_register_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_post_config(coderun_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_handler(coderun_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    error_page_register_hooks();
 }
 
 module AP_MODULE_DECLARE_DATA coderun_module = {

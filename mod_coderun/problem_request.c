@@ -16,6 +16,9 @@ static int parse_case(json_object *tc, json_object *out, struct api_error *err)
     if (json_in_string_value(input, "testCases", &expr, NULL, err))
         return -1;
     json_object_object_get_ex(tc, "id", &id);
+    if (id && json_in_has_nul(id))
+        return api_fail(err, 400, "invalid_field", "testCases",
+                        "Test case ids must not contain NUL characters.");
     norm = json_object_new_object();
     json_object_object_add(norm, "id", json_object_get(id));
     json_object_object_add(norm, "input", json_object_new_string(expr));

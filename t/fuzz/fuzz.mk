@@ -13,9 +13,9 @@ FUZZ_TARGETS        = $(basename $(notdir $(wildcard t/fuzz/*.c)))
 FUZZ_BIN            = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_SANITIZE       = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # The module's httpd-free files, instrumented for coverage and sanitizers.
-FUZZ_CORE_OBJ       = $(MOD_CORE_SRC:mod_coderun/%.c=$(FUZZ_BUILD)/mod_core/%.o)
+FUZZ_CORE_OBJ       = $(MOD_CORE_SRC:mod_coderun/%.c=$(FUZZ_BUILD)/mod_core/%.o) $(FUZZ_BUILD)/mod_core/utf8.o
 FUZZ_CFLAGS         = -g -O1 -std=gnu11 $(WARN) -fno-omit-frame-pointer $(FUZZ_SANITIZE) \
-                      $(APR_CFLAGS) -Imod_coderun -It/fuzz
+                      $(APR_CFLAGS) -Imod_coderun -iquote sandboxd -It/fuzz
 # Bodies up to 64 KiB: enough for deep nesting and many inputs.
 FUZZ_FLAGS          = -max_len=65536 -dict=t/fuzz/json.dict -print_final_stats=1 \
                       -timeout=10 -rss_limit_mb=2048
@@ -36,7 +36,11 @@ fuzz-deps:
 
 fuzz-build: fuzz-deps $(FUZZ_BIN)
 
-$(FUZZ_BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h)
+$(FUZZ_BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h) sandboxd/utf8.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/mod_core/utf8.o: sandboxd/utf8.c sandboxd/utf8.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
@@ -70,7 +74,7 @@ fuzz-smoke: fuzz-build
 # Quoted includes resolve next to each file (an -Isandboxd would make
 # <seccomp.h> find sandboxd/seccomp.h instead of libseccomp's).
 LINT_SRC      = $(wildcard mod_coderun/*.c) $(wildcard sandboxd/*.c)
-LINT_INCLUDES = -I/usr/include/apache2 -I/usr/include/apr-1.0 -I/usr/include/postgresql
+LINT_INCLUDES = -iquote sandboxd -I/usr/include/apache2 -I/usr/include/apr-1.0 -I/usr/include/postgresql
 LINT_DEFINES  = -DLINUX -D_REENTRANT -D_GNU_SOURCE -DSQL_DIR='"sql"'
 # cppcheck reads no system headers: AF_UNIX stands in for <sys/socket.h>
 # (apr_network_io.h has an #error without it), json_object.h is forced in

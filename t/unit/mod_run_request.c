@@ -58,6 +58,23 @@ int main(void)
     rejects("", 400, "invalid_json", NULL, "empty body");
     rejects("{\"code\":", 400, "invalid_json", NULL, "truncated JSON");
     rejects("[1]", 400, "invalid_json", NULL, "array body");
+    /* json-c lets these through; PostgreSQL would refuse them with a 500. */
+    rejects("{\"code\":\"\xed\xa0\x80\"}", 400, "invalid_json", NULL, "UTF-16 surrogate");
+    rejects("{\"code\":\"\xc0\xaf\"}", 400, "invalid_json", NULL, "overlong form");
+    rejects("{\"code\":\"\xf4\x90\x80\x80\"}", 400, "invalid_json", NULL, "beyond U+10FFFF");
+    rejects("{\"code\":\"a\x01\"}", 400, "invalid_json", NULL, "raw control character");
+    rejects("{\"code\":\"x\",\"k\\u0000\":1}", 400, "invalid_json", NULL, "\\u0000 in a key");
+    rejects("{\"code\":\"a\\u0000\"}", 400, "invalid_field", "code", "\\u0000 in code");
+    ok(parse("{\"code\":\"a\\\\u0000\"}", &req, &err) == 0, "an escaped backslash before u0000");
+    {
+        static const char trailing_nul[] = "{\"code\":\"x\"}";
+        ok(job_request_parse(pool, trailing_nul, sizeof(trailing_nul), &limits,
+                             run_request_fields, &req, &err) == -1, "a NUL after the object");
+    }
+    api_error_for_status(&err, 414);
+    is_str(err.code, "bad_request", "httpd's 414 as the API's bad_request");
+    api_error_for_status(&err, 502);
+    is_str(err.code, "internal_error", "any 5xx as internal_error");
     rejects("{\"code\":\"x\"} x", 400, "invalid_json", NULL, "trailing garbage");
     rejects("{\"code\":\"\xff\"}", 400, "invalid_json", NULL, "invalid UTF-8");
     rejects("{}", 400, "missing_field", "code", "missing code");

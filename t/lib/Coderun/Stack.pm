@@ -485,9 +485,6 @@ $modules
 TypesConfig /etc/mime.types
 DocumentRoot $d/www
 
-# As in Debian's security.conf: TRACE would echo request headers (API keys).
-TraceEnable Off
-
 # As in Debian's apache2.conf: nothing on disk is served unless allowed.
 <Directory />
     AllowOverride None

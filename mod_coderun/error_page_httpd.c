@@ -1,0 +1,56 @@
+/* Every answer is JSON, also the ones httpd makes itself before or instead
+ * of the handler (400 for a bad request line or huge headers, 404 for an
+ * encoded slash, 405 for TRACE). httpd writes those through
+ * ap_send_error_response as HTML; this filter, added by the
+ * insert_error_filter hook, swaps that page for the API's JSON error. */
+#include <string.h>
+#include <apr_buckets.h>
+#include <apr_strings.h>
+#include "http_request.h"
+#include "util_filter.h"
+
+#include "coderun_httpd.h"
+
+#define ERROR_PAGE_FILTER "CODERUN_ERROR_PAGE"
+
+static apr_status_t error_page_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    struct api_error err;
+    const char *json;
+    apr_bucket *b;
+    int eos = 0;
+
+    /* Only httpd's page is HTML; the handler's own errors are JSON already. */
+    if (!r->content_type || strncmp(r->content_type, "text/html", 9) != 0) {
+        ap_remove_output_filter(f);
+        return ap_pass_brigade(f->next, bb);
+    }
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b))
+        eos |= APR_BUCKET_IS_EOS(b);
+    apr_brigade_cleanup(bb);          /* the HTML, never sent */
+    if (!eos)
+        return APR_SUCCESS;
+    ap_remove_output_filter(f);
+    api_error_for_status(&err, r->status);
+    json = apr_pstrcat(r->pool, api_error_json(r->pool, &err), "\n", NULL);
+    ap_set_content_type(r, "application/json");
+    apr_table_unset(r->headers_out, "Content-Length");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(json, strlen(json), r->pool,
+                                                       bb->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(bb->bucket_alloc));
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void insert_error_page_filter(request_rec *r)
+{
+    ap_add_output_filter(ERROR_PAGE_FILTER, NULL, r, r->connection);
+}
+
+void error_page_register_hooks(void)
+{
+    ap_register_output_filter(ERROR_PAGE_FILTER, error_page_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_error_filter(insert_error_page_filter, NULL, NULL, APR_HOOK_MIDDLE);
+}
