@@ -46,10 +46,29 @@ const char *box_verdict_name(enum box_verdict v)
     return (unsigned)v < sizeof names / sizeof *names ? names[v] : "internal_error";
 }
 
+/* mkdir -p: the default box_dir's parents do not exist on a fresh host. */
+static int make_path(const char *dir)
+{
+    char p[PATH_MAX];
+    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 int box_init(struct box_config *cfg, char *err, size_t errlen)
 {
     char root[PATH_MAX];
-    if (mkdir(cfg->box_dir, 0755) != 0 && errno != EEXIST)
+    if (make_path(cfg->box_dir) != 0)
         return box_fail(err, errlen, "mkdir %s", cfg->box_dir);
     if (snprintf(root, sizeof root, "%s/%s", cfg->box_dir, ROOT_SUBDIR) >= (int)sizeof root)
         return box_fail(err, errlen, "box_dir too long");
@@ -169,7 +188,7 @@ static int prepare(struct run *r, const struct box_config *cfg, char *err, size_
     r->err = errp[0], p->err_fd = errp[1];
     r->ctl = ctl[0], p->ctl_fd = ctl[1];
     if (hierarchy.kind != CG_NONE
-        && cg_slot_create(&hierarchy, spec->slot, &spec->limits, &r->cg, err, errlen) != 0)
+        && cg_slot_create(&hierarchy, p->uid, &spec->limits, &r->cg, err, errlen) != 0)
         return -1;
     return 0;
 }
@@ -356,7 +375,7 @@ static void finish(struct run *r, struct box_result *res)
             res->cpu_ms = st.cpu_ms;
         if (cg_slot_remove(&r->cg) != 0 && !r->setup_failed) {
             r->setup_failed = true;
-            snprintf(r->reason, sizeof r->reason, "could not remove cgroup slot-%u", r->spec->slot);
+            snprintf(r->reason, sizeof r->reason, "could not remove cgroup uid-%u", (unsigned)r->plan.uid);
         }
     }
     res->verdict = decide(r, res);

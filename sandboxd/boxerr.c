@@ -11,6 +11,7 @@ int box_fail(char *err, size_t errlen, const char *fmt, ...)
     int saved = errno;
     va_list ap;
     va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start above */
     int n = vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     if (saved && n >= 0 && (size_t)n < errlen) {

@@ -216,7 +216,7 @@ static void kill_members(const char *dir)
 
 static int remove_dir(const char *dir)
 {
-    struct timespec pause = {.tv_nsec = 5 * 1000 * 1000};
+    struct timespec pause = {.tv_nsec = 5L * 1000 * 1000};
     for (int i = 0; i < REMOVE_TRIES; i++) {
         if (rmdir(dir) == 0 || errno == ENOENT)
             return 0;
@@ -275,7 +275,7 @@ static int set_limits_v1(const char *memory, const char *pids_dir, const struct 
     return write_file(memory, "memory.swappiness", "0");
 }
 
-int cg_slot_create(const struct cg_hier *h, unsigned slot, const struct box_limits *l,
+int cg_slot_create(const struct cg_hier *h, unsigned uid, const struct box_limits *l,
                    struct cg_slot *s, char *err, size_t errlen)
 {
     const char *bases[3] = {h->v2};
@@ -287,7 +287,7 @@ int cg_slot_create(const struct cg_hier *h, unsigned slot, const struct box_limi
         bases[2] = h->cpuacct[0] ? h->cpuacct : NULL;
     }
     for (int i = 0; i < 3 && bases[i]; i++) {
-        if (snprintf(s->dirs[i], PATH_MAX, "%s/slot-%u", bases[i], slot) >= PATH_MAX) {
+        if (snprintf(s->dirs[i], PATH_MAX, "%s/uid-%u", bases[i], uid) >= PATH_MAX) {
             errno = ENAMETOOLONG;
             return box_fail(err, errlen, "cgroup path");
         }
@@ -298,7 +298,7 @@ int cg_slot_create(const struct cg_hier *h, unsigned slot, const struct box_limi
     int rc = h->kind == CG_V2 ? set_limits_v2(s->dirs[0], l)
                               : set_limits_v1(s->dirs[0], s->dirs[1], l);
     if (rc != 0)
-        return box_fail(err, errlen, "set cgroup limits in slot-%u", slot);
+        return box_fail(err, errlen, "set cgroup limits in uid-%u", uid);
     return 0;
 }
 

@@ -1,8 +1,9 @@
 /* cgroup: per-slot control groups for memory (swap off), process count,
  * peak memory and CPU time of everything in the box. cgroup v2 when a
  * delegated v2 hierarchy offers the memory and pids controllers, else the v1
- * memory, pids (and cpuacct) hierarchies; slots live in <own cgroup>/coderun/
- * slot-N and are removed after every run. */
+ * memory, pids (and cpuacct) hierarchies; a box lives in <own cgroup>/coderun/
+ * uid-U, named by the uid it runs as (unique per slot and per daemon, as box
+ * uids must be anyway), and is removed after every run. */
 #ifndef CODERUN_CGROUP_H
 #define CODERUN_CGROUP_H
 
@@ -44,7 +45,7 @@ const char *cg_mode_name(enum cg_kind kind);
  * leaf "daemon" child if dir holds processes) and create dir/coderun. */
 int cg_v2_prepare(const char *dir, char *out, size_t outlen);
 
-int cg_slot_create(const struct cg_hier *h, unsigned slot, const struct box_limits *l,
+int cg_slot_create(const struct cg_hier *h, unsigned uid, const struct box_limits *l,
                    struct cg_slot *s, char *err, size_t errlen);
 int cg_slot_attach(const struct cg_slot *s, pid_t pid, char *err, size_t errlen);
 int cg_slot_stats(const struct cg_slot *s, struct cg_stats *st);

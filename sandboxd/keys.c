@@ -43,7 +43,7 @@ int keys_digest_hex(const char *token, size_t len, char out[2 * KEYS_DIGEST_LEN 
     if (!EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != KEYS_DIGEST_LEN)
         return -1;
     for (unsigned i = 0; i < mdlen; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+        snprintf(out + 2 * (size_t)i, 3, "%02x", md[i]);
     return 0;
 }
 

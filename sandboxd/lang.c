@@ -120,7 +120,9 @@ static char *read_heredoc(char **cursor, int *lineno, const char *tag)
 {
     size_t cap = 256, n = 0;
     char *body = malloc(cap);
-    while (body && *cursor) {
+    if (!body)
+        return NULL;
+    while (*cursor) {
         char *line = *cursor, *nl = strchr(line, '\n');
         *cursor = nl ? nl + 1 : NULL;
         if (nl)

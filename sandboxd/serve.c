@@ -370,21 +370,35 @@ int cmd_serve(const struct config *cfg, int argc, char **argv)
     pthread_t sig_thread;
     if (!slots || !s.running || pthread_create(&sig_thread, NULL, signal_main, &s) != 0) {
         log_event("start_failed", "error", strerror(errno), NULL);
+        free(slots);
+        free(s.running);
         return 1;
     }
     char nslots[16];
     snprintf(nslots, sizeof nslots, "%u", cfg->slots);
     log_event("start", "worker", s.worker.name, "slots", nslots, "sandbox", s.box.mode, NULL);
+    unsigned started = 0;
     s.alive = cfg->slots;
-    for (unsigned i = 0; i < cfg->slots; i++) {
-        slots[i] = (struct slot){.s = &s, .index = i};
-        pthread_create(&slots[i].thread, NULL, slot_main, &slots[i]);
+    for (; started < cfg->slots; started++) {
+        slots[started] = (struct slot){.s = &s, .index = started};
+        int rc = pthread_create(&slots[started].thread, NULL, slot_main, &slots[started]);
+        if (rc != 0) {
+            /* The started slots drain and the worker stops as on SIGTERM. */
+            log_event("slot_start_failed", "error", strerror(rc), NULL);
+            pthread_mutex_lock(&s.lock);
+            s.alive -= cfg->slots - started;
+            pthread_mutex_unlock(&s.lock);
+            s.stop = 1;
+            break;
+        }
     }
     control_loop(&s);
-    for (unsigned i = 0; i < cfg->slots; i++)
+    for (unsigned i = 0; i < started; i++)
         pthread_join(slots[i].thread, NULL);
     log_event("stop", "worker", s.worker.name, NULL);
-    /* Unblocks sigwait when the stop came from a failed slot, not a signal. */
+    /* Unblocks sigwait when the stop came from a failed slot, not a signal
+     * (SIGTERM is blocked in every thread: it ends no thread). */
+    // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread,cert-pos44-c)
     pthread_kill(sig_thread, SIGTERM);
     pthread_join(sig_thread, NULL);
     free(slots);

@@ -18,13 +18,15 @@ use File::Temp qw(tempfile);
 use Cwd qw(abs_path);
 
 my $root    = abs_path(dirname(__FILE__) . '/../..');
-my $sandboxd = "$root/build/sandboxd/sandboxd";
+# What `make` built, or CODERUN_BUILD's tree (make test-asan).
+my $build   = $ENV{CODERUN_BUILD} ? abs_path($ENV{CODERUN_BUILD}) : "$root/build";
+my $sandboxd = "$build/sandboxd/sandboxd";
 plan skip_all => 'needs root (namespaces, cgroups)' if $> != 0;
 plan skip_all => "build $sandboxd first" unless -x $sandboxd;
 
 my $SECRET     = 'CANARY-SECRET-' . join('', map { int rand 10 } 1 .. 12);
 my $CANARY_DIR = "/tmp/coderun-canary-$$";
-my $BOX_DIR    = '/var/lib/coderun/box';
+my $BOX_DIR    = "/tmp/coderun-corpus-$$/box";
 # `sandboxd run` uses slot `slots` (one past the serve slots); a private
 # slot and uid base keep this test apart from daemons and parallel runs.
 my $SLOT       = 100 + $$ % 800;
@@ -64,7 +66,7 @@ for my $file (@files) {
 
 kill 'KILL', $canary_pid;
 waitpid $canary_pid, 0;
-unlink "$BOX_DIR/slot-0/secret-$$.txt";
+remove_tree(dirname($BOX_DIR));
 remove_tree($CANARY_DIR);
 done_testing();
 

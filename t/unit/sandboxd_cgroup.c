@@ -76,6 +76,8 @@ static void test_v2(void)
     char err[256];
     is_int(cg_slot_create(&h, 3, &limits, &s, err, sizeof err), 0, "slot created");
     is_int(s.ndirs, 1, "one directory in v2");
+    snprintf(want, sizeof want, "%s/coderun/uid-3", own);
+    is_str(s.dirs[0], want, "named by the box's uid");
     is_str(get(s.dirs[0], "memory.max"), "67108864", "memory.max in bytes");
     is_str(get(s.dirs[0], "pids.max"), "32", "pids.max");
     is_str(get(s.dirs[0], "memory.oom.group"), "1", "OOM kills the whole box");

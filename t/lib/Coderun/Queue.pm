@@ -6,8 +6,8 @@ package Coderun::Queue;
 # queued in bulk and SQL checks of their end state.
 #
 # Each worker gets its own box_dir, uid range and cgroup parent: sandboxd
-# names its per-slot cgroups <parent>/coderun/slot-N, so two daemons in one
-# cgroup would reset (and kill) each other's slots.
+# names its per-slot cgroups <parent>/coderun/uid-U, and the cgroup of its
+# own lets the tests remove what a killed worker leaves behind.
 
 use strict;
 use warnings;
@@ -129,7 +129,7 @@ sub _forget {
     my $w = delete $WORKERS{$pid} or return;
     # Empty by now: a killed worker leaves its last slot cgroups behind.
     for my $dir (@{ $w->{cgroups} }) {
-        rmdir for glob "$dir/coderun/slot-*";
+        rmdir for glob "$dir/coderun/uid-*";
         rmdir "$dir/coderun";
         rmdir $dir;
     }
