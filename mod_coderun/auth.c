@@ -40,7 +40,7 @@ const char *auth_digest_hex(apr_pool_t *pool, const char *token)
         return NULL;
     hex = apr_palloc(pool, md_len * 2 + 1);
     for (i = 0; i < md_len; i++)
-        apr_snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        apr_snprintf(hex + 2 * (size_t)i, 3, "%02x", md[i]);
     return hex;
 }
 
