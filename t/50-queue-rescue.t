@@ -47,12 +47,14 @@ like($log, qr/"event":"rescue"[^\n]*"job":"$again"[^\n]*"state":"queued"[^\n]*"l
 like($log, qr/"event":"rescue"[^\n]*"job":"$spent"[^\n]*"state":"failed"/, 'and the give-up (failed)');
 
 # Lease lost mid-run: another worker rescued and claimed the job (attempt
-# 2) while ours still runs it. Our late result must not be written.
+# 2) while ours still runs it. Our late result must not be written. The
+# thief's lease outlasts our run (2 x 1.5 s) by seconds, so the check below
+# still sees it under a slow build (ASan) before it expires.
 my ($late) = queue_jobs($stack, 1, { code => "import time\ntime.sleep(1.5)\nreturn input_str", inputs => ['x', 'y'] });
 wait_until('the job to run', 30,
            sub { $stack->psql("SELECT state FROM coderun.jobs WHERE id = :'id'", id => $late) eq 'running' });
 is($stack->psql(<<'SQL', id => $late, name => $name), 1, 'job taken over by thief:1 while it runs');
-WITH t AS (UPDATE coderun.jobs SET worker = 'thief:1', attempts = 2, lease_until = now() + interval '3 s'
+WITH t AS (UPDATE coderun.jobs SET worker = 'thief:1', attempts = 2, lease_until = now() + interval '8 s'
             WHERE id = :'id' AND worker = :'name' AND state = 'running' AND attempts = 1 RETURNING 1)
 SELECT count(*) FROM t
 SQL
