@@ -95,7 +95,7 @@ struct run {
     /* what happened */
     int status;
     bool have_status, killed, wall_exceeded, cpu_exceeded, output_exceeded;
-    bool setup_failed, violated;
+    bool setup_failed, violated, cancelled;
     long oom_kills;
     char reason[256];
 };
@@ -321,6 +321,11 @@ static void watch(struct run *r)
             read_control(r);
         if (fds[3].revents)
             read_listener(r);
+        if (!r->killed && r->spec->cancel && *r->spec->cancel) {
+            r->cancelled = true;
+            snprintf(r->reason, sizeof r->reason, "cancelled: the worker is stopping");
+            kill_box(r);
+        }
         if (!r->killed && ms_since(&r->start) > r->spec->limits.wall_ms) {
             r->wall_exceeded = true;
             kill_box(r);
@@ -332,7 +337,7 @@ static void watch(struct run *r)
 
 static enum box_verdict decide(const struct run *r, const struct box_result *res)
 {
-    if (r->setup_failed)
+    if (r->setup_failed || r->cancelled)
         return BOX_INTERNAL_ERROR;
     if (r->violated)
         return BOX_SECURITY_VIOLATION;
@@ -425,6 +430,7 @@ int box_run(const struct box_config *cfg, const struct box_spec *spec, struct bo
         res->exit_code = -1;
     }
     snprintf(res->reason, sizeof res->reason, "%s", limit_reason(res->verdict, &r));
+    res->cancelled = r.cancelled;
     res->out_truncated = capture_truncated(&r.out_cap);
     res->err_truncated = capture_truncated(&r.err_cap);
     if (r.out_cap.buf)

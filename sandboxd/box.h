@@ -4,6 +4,7 @@
 #ifndef CODERUN_BOX_H
 #define CODERUN_BOX_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -48,6 +49,8 @@ struct box_spec {
     size_t stdin_len;
     struct box_limits limits;
     unsigned slot;               /* selects uid/gid and cgroup name */
+    const volatile sig_atomic_t *cancel; /* or NULL; once set, the box is
+                                    killed within 25 ms (the worker stops) */
 };
 
 struct box_result {
@@ -63,6 +66,7 @@ struct box_result {
     size_t err_len;
     bool err_truncated;
     char reason[256];         /* internal error, forbidden call, limit hit */
+    bool cancelled;           /* killed through spec->cancel: no verdict to keep */
 };
 
 /* Detect cgroup v2 / v1 / none and prepare box_dir. 0 on success. */

@@ -36,6 +36,7 @@ void config_defaults(struct config *c)
     c->poll_ms = 1000;
     c->lease_s = 30;
     c->max_attempts = 3;
+    c->stop_grace_s = 30;
     c->uid_base = 64000;
 }
 
@@ -65,6 +66,7 @@ int config_set(struct config *c, const char *key, const char *value,
         {"poll_ms", offsetof(struct config, poll_ms), 10},
         {"lease_s", offsetof(struct config, lease_s), 3},
         {"max_attempts", offsetof(struct config, max_attempts), 1},
+        {"stop_grace_s", offsetof(struct config, stop_grace_s), 0},
         {"uid_base", offsetof(struct config, uid_base), 1},
     };
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)

@@ -14,6 +14,7 @@ struct config {
     unsigned poll_ms;    /* queue poll period, the backstop for LISTEN */
     unsigned lease_s;    /* a claimed job's lease, renewed by the heartbeat */
     unsigned max_attempts;
+    unsigned stop_grace_s;  /* after SIGTERM, how long running jobs may go on */
     unsigned uid_base;   /* slot i runs as uid/gid uid_base + i */
 };
 

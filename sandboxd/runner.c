@@ -152,6 +152,7 @@ static int run_in_box(struct runner *r, const char *cmd, const struct language *
         .stdin_len = len,
         .limits = *lim,
         .slot = r->slot,
+        .cancel = r->cancel,
     };
     memset(res, 0, sizeof *res);
     int rc = box_run(r->box, &spec, res);
@@ -239,7 +240,8 @@ static int compile_job(struct runner *r, const struct language *l,
     if (rc == 1)
         return 0;
     if (rc != 0 || res.verdict == BOX_INTERNAL_ERROR) {
-        fail(out, JOB_RETRY, rc ? "compile step could not start" : res.reason);
+        fail(out, rc == 0 && res.cancelled ? JOB_CANCELLED : JOB_RETRY,
+             rc ? "compile step could not start" : res.reason);
         if (rc == 0)
             box_result_free(&res);
         return -1;
@@ -296,6 +298,11 @@ static int run_code(struct runner *r, const struct language *l, const char *temp
         struct box_result res;
         if (runner_exec(r, l, &lim, job->inputs[i], strlen(job->inputs[i]), &res) != 0) {
             fail(out, JOB_RETRY, "sandbox run could not start");
+            return -1;
+        }
+        if (res.cancelled) {
+            fail(out, JOB_CANCELLED, res.reason);
+            box_result_free(&res);
             return -1;
         }
         store_case(&cases[i], &res);

@@ -6,6 +6,7 @@
 #include "box.h"
 #include "lang.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,6 +15,7 @@ struct runner {
     unsigned slot;
     int dir_fd;              /* the slot's job directory, emptied per job */
     char job_dir[4096];      /* box_dir/slot-N */
+    const volatile sig_atomic_t *cancel;  /* set: the job's box is killed */
 };
 
 struct job {
@@ -35,7 +37,9 @@ struct case_result {
     bool output_truncated;
 };
 
-enum job_state { JOB_FINISHED, JOB_FAILED, JOB_RETRY };
+/* JOB_CANCELLED: stopped through runner.cancel; nothing of it is kept and
+ * the job goes back to the queue without counting the attempt. */
+enum job_state { JOB_FINISHED, JOB_FAILED, JOB_RETRY, JOB_CANCELLED };
 
 struct job_outcome {
     enum job_state state;

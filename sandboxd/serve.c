@@ -1,6 +1,7 @@
 /* serve: the worker daemon. The main thread LISTENs, polls, heartbeats and
  * handles signals; each slot thread has its own connection and runs one
- * job at a time. SIGTERM: stop claiming, finish what runs, exit 0.
+ * job at a time. SIGTERM: stop claiming, let what runs finish for
+ * stop_grace_s, then cancel the rest back to the queue and exit 0.
  * SIGHUP: reload languages.conf. A thread of its own takes the signals. */
 #include "box.h"
 #include "commands.h"
@@ -25,6 +26,7 @@ struct serve {
     struct box_config box;
     struct worker worker;
     volatile sig_atomic_t stop;
+    volatile sig_atomic_t cancel;  /* grace over: running boxes are killed */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     unsigned wake_gen;         /* bumped on NOTIFY and every poll tick */
@@ -58,7 +60,7 @@ static void log_job(const struct serve *s, const struct job *job,
         json_object_object_add(verdicts, out->cases[i].verdict,
                                json_object_new_int(n ? json_object_get_int(n) + 1 : 1));
     }
-    static const char *const states[] = {"finished", "failed", "retry"};
+    static const char *const states[] = {"finished", "failed", "retry", "cancelled"};
     json_object_object_add(o, "event", json_object_new_string("job"));
     json_object_object_add(o, "job", json_object_new_string(job->id));
     json_object_object_add(o, "key", json_object_new_string(job->key_name));
@@ -84,8 +86,10 @@ static const char *store_outcome(struct serve *s, PGconn **conn, const struct jo
 {
     char err[512];
     for (;;) {
-        int rc = out->state == JOB_RETRY
-            ? queue_release(*conn, &s->worker, job, out->error, err, sizeof err)
+        /* A cancelled job goes back like an unstarted one (no why). */
+        int rc = out->state == JOB_RETRY || out->state == JOB_CANCELLED
+            ? queue_release(*conn, &s->worker, job, out->state == JOB_RETRY ? out->error : NULL,
+                            err, sizeof err)
             : queue_finish(*conn, &s->worker, job, out, err, sizeof err);
         if (rc >= 0)
             return rc ? "yes" : "lease lost";
@@ -118,7 +122,7 @@ static void *slot_main(void *arg)
 {
     struct slot *sl = arg;
     struct serve *s = sl->s;
-    struct runner r = {.dir_fd = -1};
+    struct runner r = {.dir_fd = -1, .cancel = &s->cancel};
     PGconn *conn = NULL;
     char err[512];
     if (runner_init(&r, &s->box, sl->index, err, sizeof err) != 0) {
@@ -304,11 +308,20 @@ static void control_loop(struct serve *s)
     char err[512];
     long hb_every = s->cfg->lease_s / 3 > 5 ? 5000 : (long)s->cfg->lease_s / 3 * 1000;
     long next_poll = now_ms() + s->cfg->poll_ms, next_hb = now_ms() + hb_every;
+    long cancel_at = 0;
     bool connected = control_connect(s, &conn) == 0;
-    /* After SIGTERM, keep renewing leases until the running jobs are done. */
+    /* After SIGTERM, keep renewing leases until the running jobs are done
+     * or cancelled at the end of the grace period. */
     while (!s->stop || slots_alive(s) > 0) {
-        if (s->stop)
+        if (s->stop) {
             wake_slots(s);
+            if (!cancel_at)
+                cancel_at = now_ms() + 1000L * s->cfg->stop_grace_s;
+            if (!s->cancel && now_ms() >= cancel_at) {
+                log_event("grace_over", "worker", s->worker.name, NULL);
+                s->cancel = 1;
+            }
+        }
         if (connected && !db_lost(conn)) {
             control_round(s, conn, &next_poll, &next_hb, hb_every);
             continue;
