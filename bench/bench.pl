@@ -333,6 +333,11 @@ CONF
     my ($project, $bare) = (hyperfine_median_ms(@run), hyperfine_median_ms("$bin/trivial"));
     figure('sandbox_overhead_ms', $project, $bare, 'ms', added => $project - $bare,
            note => 'median of 200 runs: sandboxd run of a gcc -static binary vs exec of it bare');
+    # The same runs inside one sandboxd process: what serve pays per run.
+    my $repeated = `@run[0 .. $#run - 1] --repeat 200 $run[-1] </dev/null`;
+    my ($per_run) = $repeated =~ /"run_ms_median": ([\d.]+)/ or die "sandboxd run --repeat: $repeated\n";
+    figure('sandbox_overhead_in_process_ms', $per_run, $bare, 'ms', added => $per_run - $bare,
+           note => 'median of 200 runs in one sandboxd process (run --repeat): set-up, program, tear-down');
     if (grep { -x "$_/bwrap" } split /:/, $ENV{PATH}) {
         my $bwrap = hyperfine_median_ms('bwrap', '--unshare-all', '--ro-bind', '/', '/', "$bin/trivial");
         figure('sandbox_overhead_bwrap_ms', $bwrap, $bare, 'ms', added => $bwrap - $bare,
