@@ -43,7 +43,8 @@ my $JSON           = JSON::PP->new->utf8->canonical;
 # ---------------------------------------------------------------- construction
 
 # new(dir => DIR, [port => HTTP_PORT], [api_token => T], [slots => N],
-#     [uid_base => N], [httpd_sample => PATH])
+#     [uid_base => N], [httpd_sample => PATH], [languages => PATH])
+# languages: the language table sandboxd reads (default: the repo's).
 sub new {
     my ($class, %opt) = @_;
     defined $opt{dir} or die "Coderun::Stack->new: dir is required\n";
@@ -315,6 +316,7 @@ sub _psql_in {
 # -------------------------------------------------------------------- sandboxd
 
 sub sandboxd_bin { "$BUILD/sandboxd/sandboxd" }
+sub languages    { $_[0]{languages} // "$ROOT/languages.conf" }
 
 # sandboxd.conf serves (worker role); admin.conf is the same with the owner
 # role, for migrate and key commands.
@@ -322,7 +324,7 @@ sub _write_sandboxd_conf {
     my ($self) = @_;
     my $slots = $self->{slots} // cpu_count();
     my $settings = <<"CONF";
-languages = $ROOT/languages.conf
+languages = ${\ $self->languages}
 sql_dir   = $ROOT/sql
 log_dir   = $self->{dir}/log
 box_dir   = $self->{dir}/box
