@@ -1,5 +1,6 @@
 /* lang: the language table from languages.conf (no rebuild to add one). */
 #include "lang.h"
+#include "mount.h"
 #include "text.h"
 
 #include <ctype.h>
@@ -51,6 +52,23 @@ static int valid_name(const char *s)
     return 1;
 }
 
+/* The box mounts its own /tmp, /proc, /dev and work dir after the binds: a
+ * bind there would be hidden, so it is refused rather than silently lost. */
+static bool bind_is_visible(const char *path)
+{
+    static const char *const hidden[] = {"/tmp", "/proc", "/dev", MOUNT_WORK_DIR};
+    if (path[0] != '/')
+        return false;
+    for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++) {
+        size_t n = strlen(hidden[i]);
+        if (strncmp(path, hidden[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+            return false;
+    }
+    return true;
+}
+
+#define BAD_BINDS (-2)
+
 static int set_key(struct language *l, const char *key, const char *value)
 {
     static const struct { const char *key; size_t off; } strings[] = {
@@ -72,6 +90,9 @@ static int set_key(struct language *l, const char *key, const char *value)
     if (strcmp(key, "binds") == 0) {
         text_free_argv(l->binds);
         l->binds = text_split_words(value);
+        for (char **path = l->binds; path && *path; path++)
+            if (!bind_is_visible(*path))
+                return BAD_BINDS;
         return 0;
     }
     unsigned *num = strcmp(key, "compile_time_ms") == 0 ? &l->compile_time_ms
@@ -84,6 +105,14 @@ static int set_key(struct language *l, const char *key, const char *value)
         return -1;
     *num = (unsigned)v;
     return 0;
+}
+
+static const char *set_key_error(int rc)
+{
+    if (rc == BAD_BINDS)
+        return "binds must be absolute paths outside /tmp, /proc, /dev and " MOUNT_WORK_DIR
+               " (the box mounts its own there)";
+    return rc ? "unknown key or bad value" : NULL;
 }
 
 static struct language *add_language(struct lang_table *t, const char *name)
@@ -183,12 +212,12 @@ static const char *parse_line(struct lang_table *t, char *line, char **cursor,
             return "heredoc not closed";
         int rc = set_key(l, key, body);
         free(body);
-        return rc ? "unknown key or bad value" : NULL;
+        return set_key_error(rc);
     }
     char *key, *value;
     if (text_split_kv(s, &key, &value) != 0)
         return "expected 'key = value' or 'key <<END'";
-    return set_key(l, key, value) ? "unknown key or bad value" : NULL;
+    return set_key_error(set_key(l, key, value));
 }
 
 static const char *check_table(const struct lang_table *t, const char **which)

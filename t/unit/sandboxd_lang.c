@@ -24,6 +24,9 @@ static const char sample[] =
     "binds = /etc/a /etc/b\n"
     "compile_time_ms = 20000\n";
 
+#define BAD_BINDS_AT_2 \
+    "f:2: binds must be absolute paths outside /tmp, /proc, /dev and /box (the box mounts its own there)"
+
 static void parse_error(const char *text, const char *want, const char *name)
 {
     char err[256] = "";
@@ -73,6 +76,10 @@ int main(void)
     parse_error("source = a\n", "f:1: key outside a [language] section", "key before section");
     parse_error("[a]\nsource = x\nrun = y\n[a]\n", "f:4: language defined twice", "duplicate");
     parse_error("[a]\nsauce = x\n", "f:2: unknown key or bad value", "unknown key");
+    /* The box mounts its own /tmp over what a bind put there. */
+    parse_error("[a]\nbinds = /opt/x /tmp/gate\n", BAD_BINDS_AT_2, "a bind the box would hide");
+    parse_error("[a]\nbinds = opt/x\n", BAD_BINDS_AT_2, "a relative bind");
+    parse_error("[a]\nbinds = /tmpfoo\n[b]\nsauce = x\n", "f:4: unknown key or bad value", "/tmpfoo is not under /tmp");
     parse_error("[a]\nsource = x\nrun = y\ntemplate <<END\nno end\n", "f:4: heredoc not closed",
                 "unclosed heredoc");
     parse_error("[a]\nsource = x\n", "f: a: needs source and run", "missing run");
