@@ -1,6 +1,7 @@
 /* Database access through mod_dbd: pooled connections, prepared statements. */
 #include <apr_dbd.h>
 #include <apr_strings.h>
+#include <libpq-fe.h>
 
 #include "coderun_httpd.h"
 #include "statements.h"
@@ -26,34 +27,78 @@ static struct db_rows *db_down(request_rec *r, struct api_error *err)
     return NULL;
 }
 
+/* A reconnect (libpq's reset, done by apr_dbd_check_conn below or by
+ * mod_dbd's own check when it hands the connection out) starts a session
+ * without the prepared statements, and mod_dbd never prepares them again
+ * on that connection: every statement would fail until httpd restarts. So
+ * after a failure on a working connection they are prepared afresh. */
+static int db_reprepare(request_rec *r, ap_dbd_t *dbd)
+{
+    const struct statement *st;
+    int n;
+
+    if (apr_dbd_query(dbd->driver, dbd->handle, &n, "DEALLOCATE ALL") != 0)
+        return -1;
+    for (st = coderun_statements; st->label; st++) {
+        apr_dbd_prepared_t *stmt = NULL;    /* the driver fills a non-NULL one in place */
+
+        if (apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, st->sql, st->label, &stmt)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "preparing %s again failed: %s",
+                          st->label, apr_dbd_error(dbd->driver, dbd->handle, 1));
+            return -1;
+        }
+        apr_hash_set(dbd->prepared, st->label, APR_HASH_KEY_STRING, stmt);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "database session renewed: statements prepared again");
+    return 0;
+}
+
+static int db_pselect(request_rec *r, ap_dbd_t *dbd, const char *label, int nargs,
+                      const char **args, apr_dbd_results_t **res)
+{
+    apr_dbd_prepared_t *stmt = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
+    int rc;
+
+    if (!stmt) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "statement %s is not prepared", label);
+        return -1;
+    }
+    rc = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, stmt, 1, nargs, args);
+    if (rc)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s failed: %s", label,
+                      apr_dbd_error(dbd->driver, dbd->handle, rc));
+    return rc;
+}
+
 struct db_rows *db_select(request_rec *r, const char *label, int nargs,
                           const char **args, struct api_error *err)
 {
     ap_dbd_t *dbd = ap_dbd_acquire(r);
-    apr_dbd_prepared_t *stmt;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     struct db_rows *rows;
-    int rc, i, j;
+    int i, j, session_lost;
 
     if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no database connection");
         return db_down(r, err);
     }
-    stmt = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
-    if (!stmt) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "statement %s is not prepared", label);
-        return db_down(r, err);
-    }
-    rc = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, &res, stmt, 1, nargs, args);
-    if (rc) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s failed: %s", label,
-                      apr_dbd_error(dbd->driver, dbd->handle, rc));
-        if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != APR_SUCCESS)
+    if (db_pselect(r, dbd, label, nargs, args, &res)) {
+        session_lost = PQstatus(apr_dbd_native_handle(dbd->driver, dbd->handle)) != CONNECTION_OK;
+        if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != APR_SUCCESS
+            || db_reprepare(r, dbd) != 0)
             return db_down(r, err);
-        api_fail(err, HTTP_INTERNAL_SERVER_ERROR, "internal_error", NULL,
-                 "The request could not be stored or read.");
-        return NULL;
+        /* On a live session the statement failed before running (no such
+         * prepared statement); on a lost one it may or may not have run,
+         * which only matters for the insert. */
+        if (session_lost && !statement_retry_safe(label))
+            return db_down(r, err);
+        res = NULL;
+        if (db_pselect(r, dbd, label, nargs, args, &res)) {
+            api_fail(err, HTTP_INTERNAL_SERVER_ERROR, "internal_error", NULL,
+                     "The request could not be stored or read.");
+            return NULL;
+        }
     }
     rows = apr_palloc(r->pool, sizeof(*rows));
     rows->n_rows = apr_dbd_num_tuples(dbd->driver, res);

@@ -1,3 +1,4 @@
+#include <string.h>
 #include <stddef.h>
 #include "statements.h"
 
@@ -66,3 +67,8 @@ const struct statement coderun_statements[] = {
       " ORDER BY name" },
     { NULL, NULL }
 };
+
+int statement_retry_safe(const char *label)
+{
+    return strcmp(label, SQL_INSERT_JOB) != 0;
+}

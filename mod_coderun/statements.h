@@ -10,6 +10,10 @@ struct statement {
 
 extern const struct statement coderun_statements[];
 
+/* Whether the statement may run again after its session was lost mid-way:
+ * all but the job insert (a second run would queue the job twice). */
+int statement_retry_safe(const char *label);
+
 #define SQL_AUTH       "coderun_auth"
 #define SQL_LANG_CHECK "coderun_lang_check"
 #define SQL_INSERT_JOB "coderun_insert_job"
