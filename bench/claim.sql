@@ -1,36 +1,51 @@
--- The SQL of one job through sandboxd/queue.c with a no-op runner (pgbench
--- script, -M extended = PQexecParams as sandboxd does): queue_claim's claim
--- and load_cases, then finish_tx. Identical statements; the parameters are
--- pgbench variables, and the NULL ones (compile_status, compile_output,
--- error of a finished job) are written as NULL.
+-- The SQL of a batch of jobs through sandboxd/queue.c with a no-op runner
+-- (pgbench script, -M extended = PQexecParams as sandboxd does; -D batch=N
+-- jobs per claim, so jobs/s = tps x N): queue_claim's claim and its cases,
+-- then queue_finish's one-statement write of the batch. Three round trips
+-- and two commits per batch, as in sandboxd. The statements are
+-- sandboxd's, with two differences pgbench needs: the claim is wrapped to
+-- hand its ids to the next statements in one variable (sandboxd reads the
+-- rows), and the write's jsonb parameter is built from those ids on the
+-- server (sandboxd sends it). Fresh jobs: attempts is 1 after the claim.
 WITH c AS (SELECT id FROM coderun.jobs WHERE state = 'queued'
-           ORDER BY priority, seq LIMIT 1 FOR UPDATE SKIP LOCKED)
- UPDATE coderun.jobs j SET state = 'running', worker = :worker,
+           ORDER BY priority, seq LIMIT :batch::int FOR UPDATE SKIP LOCKED),
+ claimed AS (UPDATE coderun.jobs j SET state = 'running', worker = :worker::text || '-' || :client_id,
    lease_until = now() + make_interval(secs => :lease::double precision),
    attempts = j.attempts + 1, started_at = coalesce(j.started_at, now())
  FROM c WHERE j.id = c.id
  RETURNING j.id, (SELECT name FROM coderun.api_keys k WHERE k.id = j.key_id),
    j.language, j.mode, j.code, j.time_ms, j.memory_mb, j.output_kb, j.attempts,
-   j.solution_code
+   j.solution_code)
+SELECT '{' || string_agg(id::text, ',') || '}' AS ids FROM claimed
 \gset
-SELECT idx, input FROM coderun.cases WHERE job_id = :id ORDER BY idx;
-BEGIN;
-UPDATE coderun.cases c SET output = r.output, verdict = r.verdict, error = r.error,
-   exit_code = r.exit_code, signal = r.signal, cpu_ms = r.cpu_ms,
-   wall_ms = r.wall_ms, memory_kb = r.memory_kb, output_truncated = r.output_truncated,
-   solution_output = r.solution_output, solution_verdict = r.solution_verdict,
-   solution_error = r.solution_error, solution_cpu_ms = r.solution_cpu_ms,
-   solution_wall_ms = r.solution_wall_ms, solution_memory_kb = r.solution_memory_kb,
-   passed = r.passed
- FROM jsonb_to_recordset(:cases::jsonb) AS r(idx int, output text, verdict text,
-   error text, exit_code int, signal int, cpu_ms double precision,
-   wall_ms double precision, memory_kb bigint, output_truncated boolean,
-   solution_output text, solution_verdict text, solution_error text,
-   solution_cpu_ms double precision, solution_wall_ms double precision,
-   solution_memory_kb bigint, passed boolean)
- WHERE c.job_id = :id AND c.idx = r.idx;
-UPDATE coderun.jobs SET state = 'finished', finished_at = now(),
-   execution_time = :exec_time::double precision, lease_until = NULL,
-   compile_status = NULL, compile_output = coalesce(NULL, ''), error = coalesce(NULL, '')
- WHERE id = :id AND worker = :worker AND state = 'running' AND attempts = :attempts::int;
-COMMIT;
+SELECT c.job_id, c.idx, c.input FROM unnest(:ids::uuid[]) AS u(id)
+ JOIN coderun.cases c ON c.job_id = u.id ORDER BY c.job_id, c.idx;
+WITH r AS (SELECT * FROM jsonb_to_recordset((
+     SELECT jsonb_agg(jsonb_build_object('id', id, 'attempts', 1, 'state', 'finished',
+       'execution_time', :exec_time::double precision, 'compile_status', NULL,
+       'compile_output', '', 'error', '', 'cases', :cases::jsonb))
+       FROM unnest(:ids::uuid[]) AS id)) AS r(id uuid, attempts int,
+   state text, execution_time double precision, compile_status text,
+   compile_output text, error text, cases jsonb)),
+ j AS (UPDATE coderun.jobs j SET state = r.state, finished_at = now(),
+   execution_time = r.execution_time, lease_until = NULL,
+   compile_status = r.compile_status, compile_output = r.compile_output, error = r.error
+   FROM r WHERE j.id = r.id AND j.worker = :worker::text || '-' || :client_id AND j.state = 'running'
+     AND j.attempts = r.attempts
+   RETURNING j.id),
+ c AS (UPDATE coderun.cases c SET output = x.output, verdict = x.verdict, error = x.error,
+   exit_code = x.exit_code, signal = x.signal, cpu_ms = x.cpu_ms,
+   wall_ms = x.wall_ms, memory_kb = x.memory_kb, output_truncated = x.output_truncated,
+   solution_output = x.solution_output, solution_verdict = x.solution_verdict,
+   solution_error = x.solution_error, solution_cpu_ms = x.solution_cpu_ms,
+   solution_wall_ms = x.solution_wall_ms, solution_memory_kb = x.solution_memory_kb,
+   passed = x.passed
+   FROM j JOIN r ON r.id = j.id,
+     jsonb_to_recordset(r.cases) AS x(idx int, output text, verdict text,
+     error text, exit_code int, signal int, cpu_ms double precision,
+     wall_ms double precision, memory_kb bigint, output_truncated boolean,
+     solution_output text, solution_verdict text, solution_error text,
+     solution_cpu_ms double precision, solution_wall_ms double precision,
+     solution_memory_kb bigint, passed boolean)
+   WHERE c.job_id = j.id AND c.idx = x.idx)
+ SELECT id FROM j;

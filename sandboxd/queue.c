@@ -40,23 +40,38 @@ void job_free(struct job *job)
     memset(job, 0, sizeof *job);
 }
 
-static int load_cases(PGconn *conn, struct job *job, char *err, size_t errlen)
+/* Hand the case rows (job_id, idx, input; ordered by job, idx) to their
+ * jobs, each job's rows in one run. A job is found by its id's text, as
+ * both queries return it. */
+static int load_cases(PGconn *conn, struct job *jobs, size_t n, const char *ids,
+                      char *err, size_t errlen)
 {
-    const char *params[] = {job->id};
+    const char *params[] = {ids};
     PGresult *res = db_query(conn,
-        "SELECT idx, input FROM coderun.cases WHERE job_id = $1 ORDER BY idx",
+        "SELECT c.job_id, c.idx, c.input FROM unnest($1::uuid[]) AS u(id)"
+        " JOIN coderun.cases c ON c.job_id = u.id ORDER BY c.job_id, c.idx",
         1, params, err, errlen);
     if (!res)
         return -1;
-    size_t n = (size_t)PQntuples(res);
-    job->inputs = calloc(n + 1, sizeof *job->inputs);
-    job->idx = calloc(n + 1, sizeof *job->idx);
-    int rc = job->inputs && job->idx ? 0 : -1;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        job->idx[i] = atoi(PQgetvalue(res, (int)i, 0));
-        job->inputs[i] = strdup(PQgetvalue(res, (int)i, 1));
-        job->ncases = i + 1;
-        rc = job->inputs[i] ? 0 : -1;
+    int rows = PQntuples(res), rc = 0;
+    for (int i = 0, run; rc == 0 && i < rows; i += run) {
+        const char *id = PQgetvalue(res, i, 0);
+        for (run = 1; i + run < rows && strcmp(PQgetvalue(res, i + run, 0), id) == 0; run++)
+            ;
+        struct job *job = NULL;
+        for (size_t j = 0; !job && j < n; j++)
+            job = strcmp(jobs[j].id, id) == 0 ? &jobs[j] : NULL;
+        if (!job)
+            continue;
+        job->inputs = calloc((size_t)run + 1, sizeof *job->inputs);
+        job->idx = calloc((size_t)run + 1, sizeof *job->idx);
+        rc = job->inputs && job->idx ? 0 : -1;
+        for (int k = 0; rc == 0 && k < run; k++) {
+            job->idx[k] = atoi(PQgetvalue(res, i + k, 1));
+            job->inputs[k] = strdup(PQgetvalue(res, i + k, 2));
+            job->ncases = (size_t)k + 1;
+            rc = job->inputs[k] ? 0 : -1;
+        }
     }
     if (rc != 0)
         snprintf(err, errlen, "out of memory");
@@ -64,15 +79,16 @@ static int load_cases(PGconn *conn, struct job *job, char *err, size_t errlen)
     return rc;
 }
 
-int queue_claim(PGconn *conn, const struct worker *w, struct job *job,
+int queue_claim(PGconn *conn, const struct worker *w, struct job *jobs, unsigned max,
                 char *err, size_t errlen)
 {
-    char lease[16];
+    char lease[16], limit[16];
     snprintf(lease, sizeof lease, "%u", w->lease_s);
-    const char *params[] = {w->name, lease};
+    snprintf(limit, sizeof limit, "%u", max);
+    const char *params[] = {w->name, lease, limit};
     PGresult *res = db_query(conn,
         "WITH c AS (SELECT id FROM coderun.jobs WHERE state = 'queued'"
-        "           ORDER BY priority, seq LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        "           ORDER BY priority, seq LIMIT $3::int FOR UPDATE SKIP LOCKED)"
         " UPDATE coderun.jobs j SET state = 'running', worker = $1,"
         "   lease_until = now() + make_interval(secs => $2::double precision),"
         "   attempts = j.attempts + 1, started_at = coalesce(j.started_at, now())"
@@ -80,30 +96,50 @@ int queue_claim(PGconn *conn, const struct worker *w, struct job *job,
         " RETURNING j.id, (SELECT name FROM coderun.api_keys k WHERE k.id = j.key_id),"
         "   j.language, j.mode, j.code, j.time_ms, j.memory_mb, j.output_kb, j.attempts,"
         "   j.solution_code",
-        2, params, err, errlen);
+        3, params, err, errlen);
     if (!res)
         return -1;
-    int found = PQntuples(res) > 0;
-    memset(job, 0, sizeof *job);
-    if (found) {
-        job->id = strdup(PQgetvalue(res, 0, 0));
-        job->key_name = strdup(PQgetvalue(res, 0, 1));
-        job->language = strdup(PQgetvalue(res, 0, 2));
-        job->mode = strdup(PQgetvalue(res, 0, 3));
-        job->code = strdup(PQgetvalue(res, 0, 4));
-        job->time_ms = (unsigned)atoi(PQgetvalue(res, 0, 5));
-        job->memory_mb = (unsigned)atoi(PQgetvalue(res, 0, 6));
-        job->output_kb = (unsigned)atoi(PQgetvalue(res, 0, 7));
-        job->attempts = atoi(PQgetvalue(res, 0, 8));
-        job->solution_code = PQgetisnull(res, 0, 9) ? NULL : strdup(PQgetvalue(res, 0, 9));
+    size_t n = (size_t)PQntuples(res);
+    /* The ids as a uuid[] literal for the cases query. */
+    char *ids = malloc(n * 37 + 3), *p = ids;
+    int rc = ids ? 0 : -1;
+    if (ids)
+        *p++ = '{';
+    memset(jobs, 0, max * sizeof *jobs);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct job *job = &jobs[i];
+        int row = (int)i;
+        job->id = strdup(PQgetvalue(res, row, 0));
+        job->key_name = strdup(PQgetvalue(res, row, 1));
+        job->language = strdup(PQgetvalue(res, row, 2));
+        job->mode = strdup(PQgetvalue(res, row, 3));
+        job->code = strdup(PQgetvalue(res, row, 4));
+        job->time_ms = (unsigned)atoi(PQgetvalue(res, row, 5));
+        job->memory_mb = (unsigned)atoi(PQgetvalue(res, row, 6));
+        job->output_kb = (unsigned)atoi(PQgetvalue(res, row, 7));
+        job->attempts = atoi(PQgetvalue(res, row, 8));
+        job->solution_code = PQgetisnull(res, row, 9) ? NULL : strdup(PQgetvalue(res, row, 9));
+        rc = job->id && job->key_name && job->language && job->mode && job->code
+             && (job->solution_code || PQgetisnull(res, row, 9)) ? 0 : -1;
+        if (rc == 0)
+            p += sprintf(p, "%s%s", i ? "," : "", job->id);
     }
     PQclear(res);
-    if (found && load_cases(conn, job, err, errlen) != 0) {
-        /* The lease expires and a heartbeat rescues it. */
-        job_free(job);
+    if (rc != 0)
+        snprintf(err, errlen, "out of memory");
+    else if (n > 0) {
+        *p++ = '}';
+        *p = '\0';
+        rc = load_cases(conn, jobs, n, ids, err, errlen);
+    }
+    free(ids);
+    if (rc != 0) {
+        /* Their leases expire and a heartbeat rescues them. */
+        for (size_t i = 0; i < n; i++)
+            job_free(&jobs[i]);
         return -1;
     }
-    return found;
+    return (int)n;
 }
 
 /* The solution's run of a problem case goes to the solution_* columns. */
@@ -146,61 +182,73 @@ static json_object *cases_json(const struct job *job, const struct job_outcome *
     return arr;
 }
 
-/* BEGIN; cases; job row guarded by worker + attempts; COMMIT. Cases come
- * first: the job-end trigger counts their verdicts into coderun.counters. */
-static int finish_tx(PGconn *conn, const char *const *job_params, const char *cases,
-                     char *err, size_t errlen)
+static json_object *outcome_json(const struct job_write *wr)
 {
-    if (db_exec(conn, "BEGIN", 0, NULL, err, errlen) != 0)
-        return -1;
-    const char *params[] = {job_params[0], cases};
-    long n = db_exec(conn,
-        "UPDATE coderun.cases c SET output = r.output, verdict = r.verdict, error = r.error,"
-        "   exit_code = r.exit_code, signal = r.signal, cpu_ms = r.cpu_ms,"
-        "   wall_ms = r.wall_ms, memory_kb = r.memory_kb, output_truncated = r.output_truncated,"
-        "   solution_output = r.solution_output, solution_verdict = r.solution_verdict,"
-        "   solution_error = r.solution_error, solution_cpu_ms = r.solution_cpu_ms,"
-        "   solution_wall_ms = r.solution_wall_ms, solution_memory_kb = r.solution_memory_kb,"
-        "   passed = r.passed"
-        " FROM jsonb_to_recordset($2::jsonb) AS r(idx int, output text, verdict text,"
-        "   error text, exit_code int, signal int, cpu_ms double precision,"
-        "   wall_ms double precision, memory_kb bigint, output_truncated boolean,"
-        "   solution_output text, solution_verdict text, solution_error text,"
-        "   solution_cpu_ms double precision, solution_wall_ms double precision,"
-        "   solution_memory_kb bigint, passed boolean)"
-        " WHERE c.job_id = $1 AND c.idx = r.idx", 2, params, err, errlen) == 0 ? 1 : -1;
-    PGresult *res = n > 0 ? db_query(conn,
-        "UPDATE coderun.jobs SET state = $4, finished_at = now(),"
-        "   execution_time = $5::double precision, lease_until = NULL,"
-        "   compile_status = $6, compile_output = coalesce($7, ''), error = coalesce($8, '')"
-        " WHERE id = $1 AND worker = $2 AND state = 'running' AND attempts = $3::int",
-        8, job_params, err, errlen) : NULL;
-    if (n > 0)
-        n = res ? db_affected(res) : -1;
-    PQclear(res);
-    if (n > 0)
-        return db_exec(conn, "COMMIT", 0, NULL, err, errlen) == 0 ? 1 : -1;
-    char ignored[128];
-    db_exec(conn, "ROLLBACK", 0, NULL, ignored, sizeof ignored);
-    return n < 0 ? -1 : 0;
+    const struct job_outcome *out = wr->out;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(wr->job->id));
+    json_object_object_add(o, "attempts", json_object_new_int(wr->job->attempts));
+    json_object_object_add(o, "state",
+                           json_object_new_string(out->state == JOB_FINISHED ? "finished" : "failed"));
+    json_object_object_add(o, "execution_time", out->state == JOB_FINISHED
+                           ? json_object_new_double(out->execution_time) : NULL);
+    json_object_object_add(o, "compile_status",
+                           out->compile_status ? json_object_new_string(out->compile_status) : NULL);
+    json_object_object_add(o, "compile_output", json_object_new_string(out->compile_output ? out->compile_output : ""));
+    json_object_object_add(o, "error", json_object_new_string(out->error ? out->error : ""));
+    json_object_object_add(o, "cases", cases_json(wr->job, out));
+    return o;
 }
 
-int queue_finish(PGconn *conn, const struct worker *w, const struct job *job,
-                 const struct job_outcome *out, char *err, size_t errlen)
+/* One statement, so one transaction: the job rows still leased to us
+ * (worker, state and attempt unchanged) end, and only their cases are
+ * written. The job-end triggers (counters, NOTIFY coderun_done) fire at
+ * the end of the statement and see the cases. */
+int queue_finish(PGconn *conn, const struct worker *w, struct job_write *batch, size_t n,
+                 char *err, size_t errlen)
 {
-    char attempts[16], exec_time[32];
-    snprintf(attempts, sizeof attempts, "%d", job->attempts);
-    snprintf(exec_time, sizeof exec_time, "%.6f", out->execution_time);
-    const char *params[] = {
-        job->id, w->name, attempts, out->state == JOB_FINISHED ? "finished" : "failed",
-        out->state == JOB_FINISHED ? exec_time : NULL,
-        out->compile_status, out->compile_output, out->error,
-    };
-    json_object *cases = cases_json(job, out);
-    int rc = finish_tx(conn, params, json_object_to_json_string_ext(cases, JSON_C_TO_STRING_PLAIN),
-                       err, errlen);
-    json_object_put(cases);
-    return rc;
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        json_object_array_add(arr, outcome_json(&batch[i]));
+        batch[i].written = 0;
+    }
+    const char *params[] = {w->name, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN)};
+    PGresult *res = db_query(conn,
+        "WITH r AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, attempts int,"
+        "   state text, execution_time double precision, compile_status text,"
+        "   compile_output text, error text, cases jsonb)),"
+        " j AS (UPDATE coderun.jobs j SET state = r.state, finished_at = now(),"
+        "   execution_time = r.execution_time, lease_until = NULL,"
+        "   compile_status = r.compile_status, compile_output = r.compile_output, error = r.error"
+        "   FROM r WHERE j.id = r.id AND j.worker = $1 AND j.state = 'running'"
+        "     AND j.attempts = r.attempts"
+        "   RETURNING j.id),"
+        " c AS (UPDATE coderun.cases c SET output = x.output, verdict = x.verdict, error = x.error,"
+        "   exit_code = x.exit_code, signal = x.signal, cpu_ms = x.cpu_ms,"
+        "   wall_ms = x.wall_ms, memory_kb = x.memory_kb, output_truncated = x.output_truncated,"
+        "   solution_output = x.solution_output, solution_verdict = x.solution_verdict,"
+        "   solution_error = x.solution_error, solution_cpu_ms = x.solution_cpu_ms,"
+        "   solution_wall_ms = x.solution_wall_ms, solution_memory_kb = x.solution_memory_kb,"
+        "   passed = x.passed"
+        "   FROM j JOIN r ON r.id = j.id,"
+        "     jsonb_to_recordset(r.cases) AS x(idx int, output text, verdict text,"
+        "     error text, exit_code int, signal int, cpu_ms double precision,"
+        "     wall_ms double precision, memory_kb bigint, output_truncated boolean,"
+        "     solution_output text, solution_verdict text, solution_error text,"
+        "     solution_cpu_ms double precision, solution_wall_ms double precision,"
+        "     solution_memory_kb bigint, passed boolean)"
+        "   WHERE c.job_id = j.id AND c.idx = x.idx)"
+        " SELECT id FROM j",
+        2, params, err, errlen);
+    json_object_put(arr);
+    if (!res)
+        return -1;
+    for (int row = 0; row < PQntuples(res); row++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(batch[i].job->id, PQgetvalue(res, row, 0)) == 0)
+                batch[i].written = 1;
+    PQclear(res);
+    return 0;
 }
 
 int queue_release(PGconn *conn, const struct worker *w, const struct job *job,

@@ -20,15 +20,23 @@ struct worker {
 void worker_identify(struct worker *w, unsigned slots, unsigned lease_s,
                      unsigned max_attempts, const char *sandbox_mode);
 
-/* Claim the next queued job with its cases. 1 claimed, 0 none, -1 error. */
-int queue_claim(PGconn *conn, const struct worker *w, struct job *job,
+/* Claim up to max queued jobs (one statement) and load their cases (one
+ * more). Returns how many fill jobs[0..], or -1 (nothing filled). */
+int queue_claim(PGconn *conn, const struct worker *w, struct job *jobs, unsigned max,
                 char *err, size_t errlen);
 void job_free(struct job *job);
 
-/* Write cases and the job's end state in one transaction, only while the
- * job is still ours. 1 written, 0 lease lost (nothing written), -1 error. */
-int queue_finish(PGconn *conn, const struct worker *w, const struct job *job,
-                 const struct job_outcome *out, char *err, size_t errlen);
+/* A finished or failed job to write; written says whether it was. */
+struct job_write {
+    const struct job *job;
+    const struct job_outcome *out;
+    int written;            /* 1 written, 0 lease lost (nothing of it written) */
+};
+
+/* Write the cases and end states of a batch of jobs in one transaction,
+ * each only while the job is still ours. 0, or -1 (nothing written). */
+int queue_finish(PGconn *conn, const struct worker *w, struct job_write *batch, size_t n,
+                 char *err, size_t errlen);
 
 /* Give a claimed job back: unstarted (the attempt does not count) or after
  * an internal error (failed with why once attempts are used up).

@@ -1,8 +1,11 @@
-/* serve: the worker daemon. The main thread LISTENs, polls, heartbeats and
- * handles signals; each slot thread has its own connection and runs one
- * job at a time. SIGTERM: stop claiming, let what runs finish for
- * stop_grace_s, then cancel the rest back to the queue and exit 0.
- * SIGHUP: reload languages.conf. A thread of its own takes the signals. */
+/* serve: the worker daemon. The control thread owns the database: it
+ * LISTENs, polls, claims queued jobs for the idle slots in one statement,
+ * writes the slots' results in one transaction per batch, heartbeats and
+ * republishes languages. Each slot thread runs the job it is handed; no
+ * transaction or row lock is held while code runs. SIGTERM: stop claiming,
+ * let what runs finish for stop_grace_s, then cancel the rest back to the
+ * queue and exit 0. SIGHUP: reload languages.conf. A thread of its own
+ * takes the signals. */
 #include "box.h"
 #include "commands.h"
 #include "db.h"
@@ -15,11 +18,29 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Jobs one claim takes at most, however many slots are idle. */
+#define CLAIM_MAX 64
+
+/* A slot's job goes IDLE -> ASSIGNED (claimed by the control thread) ->
+ * RUNNING (the slot thread) -> DONE (outcome ready) -> IDLE (written). */
+enum slot_state { SLOT_IDLE, SLOT_ASSIGNED, SLOT_RUNNING, SLOT_DONE };
+
+struct slot {
+    struct serve *s;
+    unsigned index;
+    pthread_t thread;
+    enum slot_state state;     /* under serve.lock */
+    struct job job;            /* from ASSIGNED until written */
+    struct job_outcome out;    /* DONE */
+};
 
 struct serve {
     const struct config *cfg;
@@ -28,27 +49,33 @@ struct serve {
     volatile sig_atomic_t stop;
     volatile sig_atomic_t cancel;  /* grace over: running boxes are killed */
     pthread_mutex_t lock;
-    pthread_cond_t wake;
-    unsigned wake_gen;         /* bumped on NOTIFY and every poll tick */
-    char (*running)[40];       /* per slot: id of the job it runs, "" idle */
+    pthread_cond_t wake;       /* a slot was handed a job, or the stop */
+    int done_fd;               /* eventfd: a slot has an outcome or ended */
+    struct slot *slots;
     unsigned alive;            /* slot threads still running */
     int republish;             /* languages reloaded, not yet in the table */
     sigset_t signals;          /* TERM, INT, HUP: handled by signal_main */
     struct lang_table *langs;  /* swapped on SIGHUP; jobs hold a reference */
-};
-
-struct slot {
-    struct serve *s;
-    unsigned index;
-    pthread_t thread;
+    /* The control thread's batches. */
+    struct job *claimed;       /* min(slots, CLAIM_MAX) */
+    unsigned *idle;            /* slots entries */
+    unsigned *done;            /* slots entries */
+    struct job_write *batch;   /* slots entries */
 };
 
 static void wake_slots(struct serve *s)
 {
     pthread_mutex_lock(&s->lock);
-    s->wake_gen++;
     pthread_cond_broadcast(&s->wake);
     pthread_mutex_unlock(&s->lock);
+}
+
+static void wake_control(struct serve *s)
+{
+    uint64_t one = 1;
+    /* EAGAIN: the counter is full, the control thread wakes anyway. */
+    if (write(s->done_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+        log_event("wake_failed", "error", strerror(errno), NULL);
 }
 
 static void log_job(const struct serve *s, const struct job *job,
@@ -80,91 +107,126 @@ static void log_job(const struct serve *s, const struct job *job,
     log_write(o);
 }
 
-/* Write the outcome, reconnecting while the database is away. */
-static const char *store_outcome(struct serve *s, PGconn **conn, const struct job *job,
-                                 const struct job_outcome *out)
-{
-    char err[512];
-    for (;;) {
-        /* A cancelled job goes back like an unstarted one (no why). */
-        int rc = out->state == JOB_RETRY || out->state == JOB_CANCELLED
-            ? queue_release(*conn, &s->worker, job, out->state == JOB_RETRY ? out->error : NULL,
-                            err, sizeof err)
-            : queue_finish(*conn, &s->worker, job, out, err, sizeof err);
-        if (rc >= 0)
-            return rc ? "yes" : "lease lost";
-        if (!db_lost(*conn) || db_reconnect(conn, s->cfg->database, &s->stop) != 0) {
-            log_event("write_failed", "job", job->id, "error", err, NULL);
-            return "no";
-        }
-    }
-}
-
-static void run_job(struct serve *s, struct runner *r, PGconn **conn, struct job *job)
-{
-    pthread_mutex_lock(&s->lock);
-    struct lang_table *langs = lang_hold(s->langs);
-    snprintf(s->running[r->slot], sizeof s->running[r->slot], "%s", job->id);
-    pthread_mutex_unlock(&s->lock);
-
-    struct job_outcome out;
-    runner_job(r, langs, job, &out);
-    log_job(s, job, &out, store_outcome(s, conn, job, &out));
-    job_outcome_free(&out, job->ncases);
-
-    pthread_mutex_lock(&s->lock);
-    s->running[r->slot][0] = '\0';
-    pthread_mutex_unlock(&s->lock);
-    lang_release(langs);
-}
-
 static void *slot_main(void *arg)
 {
     struct slot *sl = arg;
     struct serve *s = sl->s;
     struct runner r = {.dir_fd = -1, .cancel = &s->cancel};
-    PGconn *conn = NULL;
     char err[512];
     if (runner_init(&r, &s->box, sl->index, err, sizeof err) != 0) {
         log_event("slot_failed", "error", err, NULL);
         s->stop = 1;
     }
-    if (!s->stop)
-        db_reconnect(&conn, s->cfg->database, &s->stop);
-    while (!s->stop) {
-        pthread_mutex_lock(&s->lock);
-        unsigned seen = s->wake_gen;
-        pthread_mutex_unlock(&s->lock);
-
-        struct job job;
-        int rc = queue_claim(conn, &s->worker, &job, err, sizeof err);
-        if (rc > 0 && s->stop) {
-            queue_release(conn, &s->worker, &job, NULL, err, sizeof err);
-            job_free(&job);
-            break;
-        }
-        if (rc > 0) {
-            run_job(s, &r, &conn, &job);
-            job_free(&job);
-            continue;
-        }
-        if (rc < 0 && db_lost(conn)) {
-            db_reconnect(&conn, s->cfg->database, &s->stop);
-            continue;
-        }
-        if (rc < 0)
-            log_event("claim_failed", "error", err, NULL);
-        pthread_mutex_lock(&s->lock);
-        while (!s->stop && s->wake_gen == seen)
-            pthread_cond_wait(&s->wake, &s->lock);
-        pthread_mutex_unlock(&s->lock);
-    }
-    PQfinish(conn);
-    runner_close(&r);
     pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (sl->state != SLOT_ASSIGNED && !s->stop)
+            pthread_cond_wait(&s->wake, &s->lock);
+        if (sl->state != SLOT_ASSIGNED)
+            break;
+        struct lang_table *langs = lang_hold(s->langs);
+        bool start = !s->stop;
+        sl->state = SLOT_RUNNING;
+        pthread_mutex_unlock(&s->lock);
+        if (start)
+            runner_job(&r, langs, &sl->job, &sl->out);
+        else    /* handed over as the stop came: back unstarted */
+            sl->out = (struct job_outcome){.state = JOB_CANCELLED};
+        lang_release(langs);
+        pthread_mutex_lock(&s->lock);
+        sl->state = SLOT_DONE;
+        wake_control(s);
+    }
     s->alive--;
     pthread_mutex_unlock(&s->lock);
+    wake_control(s);
+    runner_close(&r);
     return NULL;
+}
+
+/* The outcome is written (or given up): log it, the slot is idle again. */
+static void slot_written(struct serve *s, struct slot *sl, const char *written, const char *err)
+{
+    if (strcmp(written, "no") == 0)
+        log_event("write_failed", "job", sl->job.id, "error", err, NULL);
+    log_job(s, &sl->job, &sl->out, written);
+    job_outcome_free(&sl->out, sl->job.ncases);
+    job_free(&sl->job);
+    pthread_mutex_lock(&s->lock);
+    sl->state = SLOT_IDLE;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Write what the slots finished: releases (retry, cancelled) one by one,
+ * finished and failed jobs in one batch. An outcome whose write lost the
+ * connection stays for the next round, unless we are stopping: then, as
+ * for a write that failed, its lease expires and a heartbeat rescues it. */
+static void write_done(struct serve *s, PGconn *conn)
+{
+    char err[512] = "";
+    size_t n = 0, nbatch = 0;
+    pthread_mutex_lock(&s->lock);
+    for (unsigned i = 0; i < s->cfg->slots; i++)
+        if (s->slots[i].state == SLOT_DONE)
+            s->done[n++] = i;
+    pthread_mutex_unlock(&s->lock);
+    /* done[] keeps the batched slots only, in batch order. */
+    for (size_t i = 0; i < n; i++) {
+        struct slot *sl = &s->slots[s->done[i]];
+        if (sl->out.state == JOB_FINISHED || sl->out.state == JOB_FAILED) {
+            s->done[nbatch] = s->done[i];
+            s->batch[nbatch++] = (struct job_write){.job = &sl->job, .out = &sl->out};
+            continue;
+        }
+        /* A cancelled job goes back like an unstarted one (no why). */
+        int rc = queue_release(conn, &s->worker, &sl->job,
+                               sl->out.state == JOB_RETRY ? sl->out.error : NULL, err, sizeof err);
+        if (rc < 0 && db_lost(conn) && !s->stop)
+            return;
+        slot_written(s, sl, rc < 0 ? "no" : rc ? "yes" : "lease lost", err);
+    }
+    int rc = nbatch ? queue_finish(conn, &s->worker, s->batch, nbatch, err, sizeof err) : 0;
+    if (rc < 0 && db_lost(conn) && !s->stop)
+        return;
+    for (size_t i = 0; i < nbatch; i++)
+        slot_written(s, &s->slots[s->done[i]],
+                     rc < 0 ? "no" : s->batch[i].written ? "yes" : "lease lost", err);
+}
+
+/* Hand queued jobs to the idle slots, one claim for all of them. Returns
+ * whether the queue may hold more (it gave as many as asked). */
+static bool claim_for_idle(struct serve *s, PGconn *conn)
+{
+    char err[512];
+    unsigned n = 0;
+    pthread_mutex_lock(&s->lock);
+    for (unsigned i = 0; i < s->cfg->slots && n < CLAIM_MAX; i++)
+        if (s->slots[i].state == SLOT_IDLE)
+            s->idle[n++] = i;
+    pthread_mutex_unlock(&s->lock);
+    if (n == 0)
+        return true;
+    int got = queue_claim(conn, &s->worker, s->claimed, n, err, sizeof err);
+    if (got < 0) {
+        if (!db_lost(conn))
+            log_event("claim_failed", "error", err, NULL);
+        return false;
+    }
+    pthread_mutex_lock(&s->lock);
+    /* Slot threads end once they see the stop: none may get a job then. */
+    bool stopping = s->stop;
+    for (int k = 0; !stopping && k < got; k++) {
+        struct slot *sl = &s->slots[s->idle[k]];
+        sl->job = s->claimed[k];
+        sl->state = SLOT_ASSIGNED;
+    }
+    pthread_cond_broadcast(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    for (int k = 0; stopping && k < got; k++) {
+        if (queue_release(conn, &s->worker, &s->claimed[k], NULL, err, sizeof err) < 0)
+            log_event("write_failed", "job", s->claimed[k].id, "error", err, NULL);
+        job_free(&s->claimed[k]);
+    }
+    return (unsigned)got == n;
 }
 
 static long now_ms(void)
@@ -174,14 +236,14 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* Heartbeat with the leases of the jobs the slots run now: a job left
- * 'running' under our name that no slot runs (its claim's answer or its
+/* Heartbeat with the leases of the jobs the slots hold now: a job left
+ * 'running' under our name that no slot holds (its claim's answer or its
  * write was lost with the connection) must expire and be rescued, not be
  * renewed for as long as we live. Returns what queue_heartbeat does. */
 static int heartbeat(struct serve *s, PGconn *conn, char *err, size_t errlen)
 {
     unsigned busy = 0;
-    size_t len = 0, cap = s->cfg->slots * sizeof *s->running + 3;
+    size_t len = 0, cap = s->cfg->slots * 40 + 3;
     char *ids = malloc(cap);
     if (!ids) {
         snprintf(err, errlen, "out of memory");
@@ -190,8 +252,9 @@ static int heartbeat(struct serve *s, PGconn *conn, char *err, size_t errlen)
     ids[len++] = '{';
     pthread_mutex_lock(&s->lock);
     for (unsigned i = 0; i < s->cfg->slots; i++)
-        if (s->running[i][0])
-            len += (size_t)snprintf(ids + len, cap - len, "%s%s", busy++ ? "," : "", s->running[i]);
+        if (s->slots[i].state != SLOT_IDLE)
+            len += (size_t)snprintf(ids + len, cap - len, "%s%s", busy++ ? "," : "",
+                                    s->slots[i].job.id);
     pthread_mutex_unlock(&s->lock);
     snprintf(ids + len, cap - len, "}");
     int rc = queue_heartbeat(conn, &s->worker, busy, ids, err, errlen);
@@ -199,7 +262,7 @@ static int heartbeat(struct serve *s, PGconn *conn, char *err, size_t errlen)
     return rc;
 }
 
-/* The main connection: LISTEN, heartbeat (leases, rescue), languages. */
+/* The control connection: LISTEN, heartbeat (leases, rescue), languages. */
 static int control_connect(struct serve *s, PGconn **conn)
 {
     char err[512];
@@ -256,30 +319,47 @@ static void *signal_main(void *arg)
     return NULL;
 }
 
-static unsigned slots_alive(struct serve *s)
+/* Slot threads alive, or outcomes not written yet. */
+static bool slots_busy(struct serve *s)
 {
     pthread_mutex_lock(&s->lock);
-    unsigned alive = s->alive;
+    bool busy = s->alive > 0;
+    for (unsigned i = 0; !busy && i < s->cfg->slots; i++)
+        busy = s->slots[i].state != SLOT_IDLE;
     pthread_mutex_unlock(&s->lock);
-    return alive;
+    return busy;
 }
 
-/* One round: wait for a notification or the next tick. */
-static void control_round(struct serve *s, PGconn *conn,
-                          long *next_poll, long *next_hb, long hb_every)
+struct ticks {
+    long next_poll, next_hb, hb_every;
+    bool more;    /* the queue may hold jobs for idle slots */
+};
+
+/* One round: wait for a notification, a slot or the next tick; write,
+ * claim, publish, poll, heartbeat. */
+static void control_round(struct serve *s, PGconn *conn, struct ticks *t)
 {
     char err[512];
-    long now = now_ms(), until = *next_poll < *next_hb ? *next_poll : *next_hb;
+    long now = now_ms(), until = t->next_poll < t->next_hb ? t->next_poll : t->next_hb;
     if (until > now + 100)
         until = now + 100;    /* notice a stop or a reload soon */
-    struct pollfd fd = {PQsocket(conn), POLLIN, 0};
-    if (poll(&fd, 1, until > now ? (int)(until - now) : 0) > 0 && PQconsumeInput(conn)) {
-        bool notified = false;
-        for (PGnotify *nt; (nt = PQnotifies(conn)); notified = true)
-            PQfreemem(nt);
-        if (notified)
-            wake_slots(s);
+    struct pollfd fds[] = {{PQsocket(conn), POLLIN, 0}, {s->done_fd, POLLIN, 0}};
+    if (poll(fds, 2, until > now ? (int)(until - now) : 0) > 0) {
+        uint64_t count;
+        if (fds[1].revents && read(s->done_fd, &count, sizeof count) < 0 && errno != EAGAIN)
+            log_event("wake_failed", "error", strerror(errno), NULL);
+        if (fds[0].revents && PQconsumeInput(conn))
+            for (PGnotify *nt; (nt = PQnotifies(conn)); t->more = true)
+                PQfreemem(nt);
     }
+    write_done(s, conn);
+    now = now_ms();
+    if (now >= t->next_poll) {
+        t->more = true;    /* backstop for a lost notification */
+        t->next_poll = now + s->cfg->poll_ms;
+    }
+    if (t->more && !s->stop && !db_lost(conn))
+        t->more = claim_for_idle(s, conn);
     pthread_mutex_lock(&s->lock);
     struct lang_table *langs = s->republish ? lang_hold(s->langs) : NULL;
     s->republish = 0;
@@ -287,18 +367,13 @@ static void control_round(struct serve *s, PGconn *conn,
     if (langs && queue_publish_languages(conn, langs, err, sizeof err) != 0)
         log_event("publish_failed", "error", err, NULL);
     lang_release(langs);
-    now = now_ms();
-    if (now >= *next_poll) {
-        wake_slots(s);    /* backstop for a lost notification */
-        *next_poll = now + s->cfg->poll_ms;
-    }
-    if (now >= *next_hb) {
+    if (now >= t->next_hb) {
         int requeued = heartbeat(s, conn, err, sizeof err);
         if (requeued < 0)
             log_event("heartbeat_failed", "error", err, NULL);
         if (requeued > 0)
-            wake_slots(s);
-        *next_hb = now + hb_every;
+            t->more = true;
+        t->next_hb = now + t->hb_every;
     }
 }
 
@@ -306,13 +381,15 @@ static void control_loop(struct serve *s)
 {
     PGconn *conn = NULL;
     char err[512];
-    long hb_every = s->cfg->lease_s / 3 > 5 ? 5000 : (long)s->cfg->lease_s / 3 * 1000;
-    long next_poll = now_ms() + s->cfg->poll_ms, next_hb = now_ms() + hb_every;
+    struct ticks t = {.hb_every = s->cfg->lease_s / 3 > 5 ? 5000 : (long)s->cfg->lease_s / 3 * 1000,
+                      .more = true};
+    t.next_poll = now_ms() + s->cfg->poll_ms;
+    t.next_hb = now_ms() + t.hb_every;
     long cancel_at = 0;
     bool connected = control_connect(s, &conn) == 0;
     /* After SIGTERM, keep renewing leases until the running jobs are done
-     * or cancelled at the end of the grace period. */
-    while (!s->stop || slots_alive(s) > 0) {
+     * or cancelled at the end of the grace period, and written. */
+    while (!s->stop || slots_busy(s)) {
         if (s->stop) {
             wake_slots(s);
             if (!cancel_at)
@@ -323,15 +400,17 @@ static void control_loop(struct serve *s)
             }
         }
         if (connected && !db_lost(conn)) {
-            control_round(s, conn, &next_poll, &next_hb, hb_every);
+            control_round(s, conn, &t);
             continue;
         }
         if (!s->stop)
             log_event("database_lost", "worker", s->worker.name, NULL);
         connected = control_connect(s, &conn) == 0;
-        if (!connected && s->stop)
-            poll(NULL, 0, 100);    /* stopping while the database is away */
-        wake_slots(s);
+        if (!connected && s->stop) {
+            write_done(s, conn);    /* nowhere to write: given up */
+            poll(NULL, 0, 100);
+        }
+        t.more = true;
     }
     if (connected && !db_lost(conn) && queue_goodbye(conn, &s->worker, err, sizeof err) != 0)
         log_event("goodbye_failed", "error", err, NULL);
@@ -344,6 +423,7 @@ static int serve_setup(struct serve *s, const struct config *cfg)
     char err[512];
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
+    s->done_fd = -1;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     log_init(cfg->log_dir);
@@ -359,6 +439,16 @@ static int serve_setup(struct serve *s, const struct config *cfg)
         return -1;
     }
     lang_probe_versions(s->langs);
+    s->slots = calloc(cfg->slots, sizeof *s->slots);
+    s->claimed = calloc(cfg->slots < CLAIM_MAX ? cfg->slots : CLAIM_MAX, sizeof *s->claimed);
+    s->idle = calloc(cfg->slots, sizeof *s->idle);
+    s->done = calloc(cfg->slots, sizeof *s->done);
+    s->batch = calloc(cfg->slots, sizeof *s->batch);
+    s->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (!s->slots || !s->claimed || !s->idle || !s->done || !s->batch || s->done_fd < 0) {
+        log_event("start_failed", "error", strerror(errno), NULL);
+        return -1;
+    }
     worker_identify(&s->worker, cfg->slots, cfg->lease_s, cfg->max_attempts, s->box.mode);
     /* Blocked before any thread starts: only sigwait sees them. */
     sigemptyset(&s->signals);
@@ -370,21 +460,30 @@ static int serve_setup(struct serve *s, const struct config *cfg)
     return 0;
 }
 
+static void serve_free(struct serve *s)
+{
+    free(s->slots);
+    free(s->claimed);
+    free(s->idle);
+    free(s->done);
+    free(s->batch);
+    if (s->done_fd >= 0)
+        close(s->done_fd);
+    lang_release(s->langs);
+}
+
 int cmd_serve(const struct config *cfg, int argc, char **argv)
 {
     (void)argv;
     if (argc != 1)
         return -1;
     struct serve s;
-    if (serve_setup(&s, cfg) != 0)
-        return 1;
-    struct slot *slots = calloc(cfg->slots, sizeof *slots);
-    s.running = calloc(cfg->slots, sizeof *s.running);
     pthread_t sig_thread;
-    if (!slots || !s.running || pthread_create(&sig_thread, NULL, signal_main, &s) != 0) {
-        log_event("start_failed", "error", strerror(errno), NULL);
-        free(slots);
-        free(s.running);
+    int rc = serve_setup(&s, cfg);
+    if (rc == 0 && (rc = pthread_create(&sig_thread, NULL, signal_main, &s)) != 0)
+        log_event("start_failed", "error", strerror(rc), NULL);
+    if (rc != 0) {
+        serve_free(&s);
         return 1;
     }
     char nslots[16];
@@ -393,8 +492,9 @@ int cmd_serve(const struct config *cfg, int argc, char **argv)
     unsigned started = 0;
     s.alive = cfg->slots;
     for (; started < cfg->slots; started++) {
-        slots[started] = (struct slot){.s = &s, .index = started};
-        int rc = pthread_create(&slots[started].thread, NULL, slot_main, &slots[started]);
+        s.slots[started].s = &s;
+        s.slots[started].index = started;
+        rc = pthread_create(&s.slots[started].thread, NULL, slot_main, &s.slots[started]);
         if (rc != 0) {
             /* The started slots drain and the worker stops as on SIGTERM. */
             log_event("slot_start_failed", "error", strerror(rc), NULL);
@@ -407,15 +507,13 @@ int cmd_serve(const struct config *cfg, int argc, char **argv)
     }
     control_loop(&s);
     for (unsigned i = 0; i < started; i++)
-        pthread_join(slots[i].thread, NULL);
+        pthread_join(s.slots[i].thread, NULL);
     log_event("stop", "worker", s.worker.name, NULL);
     /* Unblocks sigwait when the stop came from a failed slot, not a signal
      * (SIGTERM is blocked in every thread: it ends no thread). */
     // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread,cert-pos44-c)
     pthread_kill(sig_thread, SIGTERM);
     pthread_join(sig_thread, NULL);
-    free(slots);
-    free(s.running);
-    lang_release(s.langs);
+    serve_free(&s);
     return 0;
 }
