@@ -18,7 +18,7 @@ const struct statement coderun_statements[] = {
       "SELECT coalesce(string_agg(name, ', ' ORDER BY name), ''),"
       " coalesce(bool_or(name = %s), false)::text,"
       " coalesce(bool_or(name = %s AND %s = ANY (modes)), false)::text"
-      " FROM coderun.languages" },
+      " FROM coderun.languages_offered" },
     /* One statement: the job and its cases commit together, and the per-key
      * cap of unfinished jobs (0 = none) is checked in the same snapshot. */
     { SQL_INSERT_JOB,
@@ -63,7 +63,7 @@ const struct statement coderun_statements[] = {
       " FROM coderun.workers WHERE heartbeat_at > now() - interval '30 seconds'" },
     { SQL_METRICS, "SELECT coderun.metrics_json()::text" },
     { SQL_LANGUAGES,
-      "SELECT name, version, array_to_json(modes)::text FROM coderun.languages"
+      "SELECT name, version, array_to_json(modes)::text FROM coderun.languages_offered"
       " ORDER BY name" },
     { NULL, NULL }
 };

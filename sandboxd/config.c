@@ -115,6 +115,10 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         }
     }
     free(text);
+    if (rc == 0) {
+        free(c->path);
+        c->path = strdup(path);
+    }
     return rc;
 }
 
@@ -125,5 +129,6 @@ void config_free(struct config *c)
     free(c->sql_dir);
     free(c->log_dir);
     free(c->box_dir);
+    free(c->path);
     memset(c, 0, sizeof *c);
 }

@@ -16,6 +16,7 @@ struct config {
     unsigned max_attempts;
     unsigned stop_grace_s;  /* after SIGTERM, how long running jobs may go on */
     unsigned uid_base;   /* slot i runs as uid/gid uid_base + i */
+    char *path;          /* the file the values came from: read again on SIGHUP */
 };
 
 void config_defaults(struct config *c);

@@ -18,10 +18,13 @@ static char *log_dir;
 
 void log_init(const char *dir)
 {
+    /* Called again on SIGHUP while other threads log. */
+    pthread_mutex_lock(&log_lock);
     free(log_dir);
     log_dir = dir && *dir ? strdup(dir) : NULL;
     if (log_dir && mkdir(log_dir, 0750) != 0 && errno != EEXIST)
         fprintf(stderr, "sandboxd: log dir %s: %s\n", log_dir, strerror(errno));
+    pthread_mutex_unlock(&log_lock);
 }
 
 void log_write(json_object *obj)

@@ -332,25 +332,40 @@ int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
 int queue_goodbye(PGconn *conn, const struct worker *w, char *err, size_t errlen)
 {
     const char *params[] = {w->name};
-    return db_exec(conn, "DELETE FROM coderun.workers WHERE name = $1", 1, params, err, errlen);
+    return db_exec(conn, "WITH l AS (DELETE FROM coderun.languages WHERE worker = $1)"
+                         " DELETE FROM coderun.workers WHERE name = $1", 1, params, err, errlen);
 }
 
-int queue_publish_languages(PGconn *conn, const struct lang_table *t,
+int queue_publish_languages(PGconn *conn, const struct worker *w, const struct lang_table *t,
                             char *err, size_t errlen)
 {
+    json_object *list = json_object_new_array();
     for (size_t i = 0; i < t->n; i++) {
         const struct language *l = &t->v[i];
-        char modes[64];
-        const char *params[] = { l->name, l->version_text ? l->version_text : "", modes };
-
-        /* The module accepts a mode only where a worker publishes it. */
-        snprintf(modes, sizeof modes, "{program%s%s}", l->template ? ",function" : "",
-                 l->problem_template ? ",problem" : "");
-        if (db_exec(conn,
-            "INSERT INTO coderun.languages (name, version, modes) VALUES ($1, $2, $3::text[])"
-            " ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version,"
-            "   modes = EXCLUDED.modes, updated_at = now()", 3, params, err, errlen) != 0)
-            return -1;
+        json_object *o = json_object_new_object(), *modes = json_object_new_array();
+        /* The module accepts a mode only where a live worker publishes it. */
+        json_object_array_add(modes, json_object_new_string("program"));
+        if (l->template)
+            json_object_array_add(modes, json_object_new_string("function"));
+        if (l->problem_template)
+            json_object_array_add(modes, json_object_new_string("problem"));
+        json_object_object_add(o, "name", json_object_new_string(l->name));
+        json_object_object_add(o, "version", json_object_new_string(l->version_text ? l->version_text : ""));
+        json_object_object_add(o, "modes", modes);
+        json_object_array_add(list, o);
     }
-    return 0;
+    const char *params[] = {w->name, json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN)};
+    /* This worker's rows become its table: what the file no longer has goes. */
+    int rc = db_exec(conn,
+        "WITH t AS (SELECT e->>'name' AS name, e->>'version' AS version,"
+        "                  ARRAY(SELECT jsonb_array_elements_text(e->'modes')) AS modes"
+        "             FROM jsonb_array_elements($2::jsonb) e),"
+        " gone AS (DELETE FROM coderun.languages l WHERE l.worker = $1"
+        "           AND l.name NOT IN (SELECT name FROM t))"
+        " INSERT INTO coderun.languages (worker, name, version, modes)"
+        " SELECT $1, name, version, modes FROM t"
+        " ON CONFLICT (worker, name) DO UPDATE SET version = EXCLUDED.version,"
+        "   modes = EXCLUDED.modes, updated_at = now()", 2, params, err, errlen);
+    json_object_put(list);
+    return rc;
 }

@@ -51,11 +51,12 @@ int queue_release(PGconn *conn, const struct worker *w, const struct job *job,
 int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
                     const char *running, char *err, size_t errlen);
 
-/* Remove our workers row on a clean stop. */
+/* Remove our workers row and our languages on a clean stop. */
 int queue_goodbye(PGconn *conn, const struct worker *w, char *err, size_t errlen);
 
-/* Upsert coderun.languages from the table (versions probed beforehand). */
-int queue_publish_languages(PGconn *conn, const struct lang_table *t,
+/* Make w's rows of coderun.languages the table (versions probed
+ * beforehand): languages no longer in it are removed. */
+int queue_publish_languages(PGconn *conn, const struct worker *w, const struct lang_table *t,
                             char *err, size_t errlen);
 
 #endif

@@ -54,6 +54,8 @@ struct serve {
     struct slot *slots;
     unsigned alive;            /* slot threads still running */
     int republish;             /* languages reloaded, not yet in the table */
+    struct config *reloaded;   /* SIGHUP's fresh config, for the control thread */
+    unsigned poll_ms, stop_grace_s;  /* the control thread's, reloadable */
     sigset_t signals;          /* TERM, INT, HUP: handled by signal_main */
     struct lang_table *langs;  /* swapped on SIGHUP; jobs hold a reference */
     /* The control thread's batches. */
@@ -101,8 +103,11 @@ static void log_job(const struct serve *s, const struct job *job,
     json_object_object_add(o, "execution_time", json_object_new_double(out->execution_time));
     if (out->compile_status)
         json_object_object_add(o, "compile", json_object_new_string(out->compile_status));
+    /* A compiler's message quotes the code, which never goes to a log. */
+    bool compile_failed = out->compile_status && strcmp(out->compile_status, "error") == 0;
     if (out->error)
-        json_object_object_add(o, "error", json_object_new_string(out->error));
+        json_object_object_add(o, "error", json_object_new_string(
+            compile_failed ? "compilation failed" : out->error));
     json_object_object_add(o, "worker", json_object_new_string(s->worker.name));
     log_write(o);
 }
@@ -272,7 +277,7 @@ static int control_connect(struct serve *s, PGconn **conn)
     struct lang_table *langs = lang_hold(s->langs);
     pthread_mutex_unlock(&s->lock);
     int rc = db_exec(*conn, "LISTEN coderun_jobs", 0, NULL, err, sizeof err)
-          || queue_publish_languages(*conn, langs, err, sizeof err)
+          || queue_publish_languages(*conn, &s->worker, langs, err, sizeof err)
           || heartbeat(s, *conn, err, sizeof err) < 0;
     lang_release(langs);
     if (rc != 0)
@@ -281,10 +286,10 @@ static int control_connect(struct serve *s, PGconn **conn)
 }
 
 /* Parse and swap in languages.conf; the control loop republishes it. */
-static void reload_languages(struct serve *s)
+static void reload_languages(struct serve *s, const char *path)
 {
     char err[512];
-    struct lang_table *t = lang_load(s->cfg->languages, err, sizeof err);
+    struct lang_table *t = lang_load(path, err, sizeof err);
     if (!t) {
         log_event("reload_failed", "error", err, NULL);
         return;
@@ -296,7 +301,42 @@ static void reload_languages(struct serve *s)
     s->republish = 1;
     pthread_mutex_unlock(&s->lock);
     lang_release(old);
-    log_event("reload", "languages", s->cfg->languages, NULL);
+    log_event("reload", "languages", path, NULL);
+}
+
+/* SIGHUP: read the config file again. Its timing keys and log_dir take
+ * effect in the control thread; slots, uid_base, box_dir and the database
+ * are the running slots' and connection's, so they wait for a restart. */
+static void reload_config(struct serve *s)
+{
+    char err[512];
+    struct config *fresh = calloc(1, sizeof *fresh);
+    if (!fresh)
+        return;
+    config_defaults(fresh);
+    if (s->cfg->path && config_load(fresh, s->cfg->path, err, sizeof err) != 0) {
+        log_event("reload_failed", "error", err, NULL);
+        config_free(fresh);
+        free(fresh);
+        return;
+    }
+    if (fresh->slots != s->cfg->slots || fresh->uid_base != s->cfg->uid_base
+        || strcmp(fresh->box_dir, s->cfg->box_dir) != 0)
+        log_event("reload_needs_restart", "keys", "slots, uid_base, box_dir", NULL);
+    reload_languages(s, fresh->languages);
+    pthread_mutex_lock(&s->lock);
+    struct config *unused = s->reloaded;
+    s->reloaded = fresh;
+    pthread_mutex_unlock(&s->lock);
+    if (unused) {
+        config_free(unused);
+        free(unused);
+    }
+}
+
+static long heartbeat_every_ms(unsigned lease_s)
+{
+    return lease_s / 3 > 5 ? 5000 : (long)lease_s / 3 * 1000;
 }
 
 /* Signals go to this thread alone, so a stop is seen even while the
@@ -309,7 +349,7 @@ static void *signal_main(void *arg)
         if (sigwait(&s->signals, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            reload_languages(s);
+            reload_config(s);
             continue;
         }
         log_event("stopping", "worker", s->worker.name, "signal", strsignal(sig), NULL);
@@ -335,11 +375,32 @@ struct ticks {
     bool more;    /* the queue may hold jobs for idle slots */
 };
 
+/* The values a SIGHUP reloaded, taken over between two rounds. */
+static void apply_reload(struct serve *s, struct ticks *t)
+{
+    pthread_mutex_lock(&s->lock);
+    struct config *c = s->reloaded;
+    s->reloaded = NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (!c)
+        return;
+    s->poll_ms = c->poll_ms;
+    s->stop_grace_s = c->stop_grace_s;
+    s->worker.lease_s = c->lease_s;
+    s->worker.max_attempts = c->max_attempts;
+    t->hb_every = heartbeat_every_ms(c->lease_s);
+    log_init(c->log_dir);
+    log_event("reload", "config", c->path ? c->path : "", NULL);
+    config_free(c);
+    free(c);
+}
+
 /* One round: wait for a notification, a slot or the next tick; write,
  * claim, publish, poll, heartbeat. */
 static void control_round(struct serve *s, PGconn *conn, struct ticks *t)
 {
     char err[512];
+    apply_reload(s, t);
     long now = now_ms(), until = t->next_poll < t->next_hb ? t->next_poll : t->next_hb;
     if (until > now + 100)
         until = now + 100;    /* notice a stop or a reload soon */
@@ -356,7 +417,7 @@ static void control_round(struct serve *s, PGconn *conn, struct ticks *t)
     now = now_ms();
     if (now >= t->next_poll) {
         t->more = true;    /* backstop for a lost notification */
-        t->next_poll = now + s->cfg->poll_ms;
+        t->next_poll = now + s->poll_ms;
     }
     if (t->more && !s->stop && !db_lost(conn))
         t->more = claim_for_idle(s, conn);
@@ -364,8 +425,12 @@ static void control_round(struct serve *s, PGconn *conn, struct ticks *t)
     struct lang_table *langs = s->republish ? lang_hold(s->langs) : NULL;
     s->republish = 0;
     pthread_mutex_unlock(&s->lock);
-    if (langs && queue_publish_languages(conn, langs, err, sizeof err) != 0)
+    if (langs && queue_publish_languages(conn, &s->worker, langs, err, sizeof err) != 0) {
         log_event("publish_failed", "error", err, NULL);
+        pthread_mutex_lock(&s->lock);
+        s->republish = 1;    /* again next round */
+        pthread_mutex_unlock(&s->lock);
+    }
     lang_release(langs);
     if (now >= t->next_hb) {
         int requeued = heartbeat(s, conn, err, sizeof err);
@@ -381,9 +446,8 @@ static void control_loop(struct serve *s)
 {
     PGconn *conn = NULL;
     char err[512];
-    struct ticks t = {.hb_every = s->cfg->lease_s / 3 > 5 ? 5000 : (long)s->cfg->lease_s / 3 * 1000,
-                      .more = true};
-    t.next_poll = now_ms() + s->cfg->poll_ms;
+    struct ticks t = {.hb_every = heartbeat_every_ms(s->worker.lease_s), .more = true};
+    t.next_poll = now_ms() + s->poll_ms;
     t.next_hb = now_ms() + t.hb_every;
     long cancel_at = 0;
     bool connected = control_connect(s, &conn) == 0;
@@ -393,7 +457,7 @@ static void control_loop(struct serve *s)
         if (s->stop) {
             wake_slots(s);
             if (!cancel_at)
-                cancel_at = now_ms() + 1000L * s->cfg->stop_grace_s;
+                cancel_at = now_ms() + 1000L * s->stop_grace_s;
             if (!s->cancel && now_ms() >= cancel_at) {
                 log_event("grace_over", "worker", s->worker.name, NULL);
                 s->cancel = 1;
@@ -423,6 +487,8 @@ static int serve_setup(struct serve *s, const struct config *cfg)
     char err[512];
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
+    s->poll_ms = cfg->poll_ms;
+    s->stop_grace_s = cfg->stop_grace_s;
     s->done_fd = -1;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
@@ -470,6 +536,9 @@ static void serve_free(struct serve *s)
     if (s->done_fd >= 0)
         close(s->done_fd);
     lang_release(s->langs);
+    if (s->reloaded)
+        config_free(s->reloaded);
+    free(s->reloaded);
 }
 
 int cmd_serve(const struct config *cfg, int argc, char **argv)

@@ -89,24 +89,14 @@ subtest 'after SIGHUP: the new table' => sub {
     like(version($res, 'sh'), qr/^\d+\.\d+/, "sh: the version its command printed");
     is(sandboxd_pid(), $sandboxd, 'the same sandboxd (no restart)');
     conforms($res, 'the /languages answer');
-    my $stale = 'sandboxd publishes by upsert only: removed languages stay in coderun.languages';
-  TODO: {
-        local $TODO = $stale;
-        is_deeply([names($res)], [names_in($RELOADED)], 'the names of the new file, no more');
-    }
+    is_deeply([names($res)], [names_in($RELOADED)], 'the names of the new file, no more');
     for my $gone (qw(javascript python-gate)) {
         my $post = $stack->post_json('/run', { language => $gone, mode => 'program', code => '1' });
-      TODO: {
-            local $TODO = $stale;
-            is($post->{status}, 400, "$gone (removed): 400");
-            is($post->{json}{code} // '', 'unknown_language', "$gone (removed): unknown_language");
-        }
-        next unless $post->{status} == 202;
-        # Accepted all the same: the worker, on the new table, must not run it.
-        my $body = $stack->wait_result($post->{json}{exec_id} // '', timeout => 60)->{json} // {};
-        is($body->{status}, 'failed', "$gone (removed, accepted): the job failed");
-        like($body->{error} // '', qr/unknown language '\Q$gone\E'/, "$gone: the error names the language");
+        is($post->{status}, 400, "$gone (removed): 400");
+        is($post->{json}{code} // '', 'unknown_language', "$gone (removed): unknown_language");
     }
+    like(Coderun::Stack::slurp($stack->path('log', 'sandboxd.out')), qr/"event":"reload","config":"[^"]+sandboxd\.conf"/,
+         'the config file was read again too');
 };
 
 subtest 'a job running during the reload finishes with the table it started with' => sub {
