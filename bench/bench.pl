@@ -241,12 +241,13 @@ sub bench_result_reads {
 
 # Jobs/s of pgbench running SCRIPT for SECONDS from CLIENTS connections as
 # sandboxd's role; OPTIONS go to PGOPTIONS (session settings).
+# Jobs per second: pgbench's transactions (one per batch) times the batch.
 sub pgbench_tps {
-    my ($script, $clients, $seconds, $options) = @_;
+    my ($script, $clients, $seconds, $batch, $options) = @_;
     my @cmd = ($stack->pg_tool('pgbench'), '-n', '-M', 'extended', '-f', $script,
                '-c', $clients, '-j', $clients, '-T', $seconds,
                '-h', $stack->path('run'), '-p', $stack->pg_port, '-U', 'coderun_sandboxd',
-               '-D', 'worker=bench:1', '-D', 'lease=30', '-D', 'exec_time=0.001',
+               '-D', 'worker=bench:1', '-D', 'lease=30', '-D', 'exec_time=0.001', '-D', "batch=$batch",
                '-D', 'cases=[{"idx":0,"output":"x","verdict":"ok","error":"","exit_code":0,"signal":0,'
                    . '"cpu_ms":0.1,"wall_ms":0.1,"memory_kb":1,"output_truncated":false}]',
                'coderun');
@@ -256,7 +257,7 @@ sub pgbench_tps {
     my $out = do { local $/; <$fh> };
     close $fh or die "pgbench failed (queue ran dry?): $out\n";
     my ($tps) = $out =~ /tps = ([\d.]+) \(without initial connection time\)/ or die "pgbench: $out\n";
-    return $tps;
+    return $tps * $batch;
 }
 
 # Queues JOBS one-input jobs straight into the table (as POST /run would).
@@ -270,7 +271,7 @@ WITH j AS (
       FROM generate_series(1, :n)
     RETURNING id)
 INSERT INTO coderun.cases (job_id, idx, input) SELECT id, 0, 'x' FROM j;
-ANALYZE coderun.jobs;
+ANALYZE coderun.jobs, coderun.cases;
 SQL
 }
 
@@ -279,21 +280,21 @@ sub bench_claims {
     my $pid = $stack->sandboxd_pid;
     kill 'TERM', $pid;
     Coderun::Stack::stop_or_kill($pid, 'sandboxd');
-    my $seconds = 4;
+    my ($seconds, $batch) = (4, 64);    # sandboxd claims up to 64 jobs for idle slots at once
     my @runs = ([1, ''], [4, ''], [4, '-c synchronous_commit=off']);
     for (@runs) {
         my ($clients, $options) = @$_;
-        queue_jobs(20000);    # more than 4 s at 5,000/s
-        my $claims = pgbench_tps("$FindBin::Bin/claim.sql", $clients, $seconds, $options);
-        my $ref = pgbench_tps("$FindBin::Bin/roundtrips.sql", $clients, $seconds, $options);
+        queue_jobs(60000);    # more than 4 s at 12,000/s
+        my $claims = pgbench_tps("$FindBin::Bin/claim.sql", $clients, $seconds, $batch, $options);
+        my $ref = pgbench_tps("$FindBin::Bin/roundtrips.sql", $clients, $seconds, $batch, $options);
         if ($options) {
             figure("claim_per_s_${clients}_async_commit", $claims, $ref, 'jobs/s',
                    note => "experiment, not the product: the same with synchronous_commit=off");
         } else {
             figure("claim_per_s_$clients", $claims, $ref, 'jobs/s',
-                   note => "SQL path of sandboxd/queue.c (claim, load cases, write result, no-op runner)"
-                         . " measured with pgbench -T $seconds, $clients connection(s) like $clients sandboxd;"
-                         . ' ref = the same 6 round-trips of SELECT 1');
+                   note => "SQL path of sandboxd/queue.c in batches of $batch (claim, load cases, write"
+                         . " results, no-op runner) measured with pgbench -T $seconds, $clients connection(s)"
+                         . " like $clients sandboxd; ref = the same 3 round-trips of SELECT 1 per batch");
         }
     }
 }
