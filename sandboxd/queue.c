@@ -332,8 +332,7 @@ int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
 int queue_goodbye(PGconn *conn, const struct worker *w, char *err, size_t errlen)
 {
     const char *params[] = {w->name};
-    return db_exec(conn, "WITH l AS (DELETE FROM coderun.languages WHERE worker = $1)"
-                         " DELETE FROM coderun.workers WHERE name = $1", 1, params, err, errlen);
+    return db_exec(conn, "DELETE FROM coderun.workers WHERE name = $1", 1, params, err, errlen);
 }
 
 int queue_publish_languages(PGconn *conn, const struct worker *w, const struct lang_table *t,
@@ -355,13 +354,16 @@ int queue_publish_languages(PGconn *conn, const struct worker *w, const struct l
         json_object_array_add(list, o);
     }
     const char *params[] = {w->name, json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN)};
-    /* This worker's rows become its table: what the file no longer has goes. */
+    /* This worker's rows become its table: what the file no longer has goes,
+     * and so do the tables of workers that stopped cleanly (kept until now
+     * as what to offer while no worker runs). */
     int rc = db_exec(conn,
         "WITH t AS (SELECT e->>'name' AS name, e->>'version' AS version,"
         "                  ARRAY(SELECT jsonb_array_elements_text(e->'modes')) AS modes"
         "             FROM jsonb_array_elements($2::jsonb) e),"
-        " gone AS (DELETE FROM coderun.languages l WHERE l.worker = $1"
-        "           AND l.name NOT IN (SELECT name FROM t))"
+        " gone AS (DELETE FROM coderun.languages l WHERE (l.worker = $1"
+        "           AND l.name NOT IN (SELECT name FROM t)) OR (l.worker <> $1 AND NOT EXISTS"
+        "           (SELECT 1 FROM coderun.workers w WHERE w.name = l.worker)))"
         " INSERT INTO coderun.languages (worker, name, version, modes)"
         " SELECT $1, name, version, modes FROM t"
         " ON CONFLICT (worker, name) DO UPDATE SET version = EXCLUDED.version,"

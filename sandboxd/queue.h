@@ -51,7 +51,8 @@ int queue_release(PGconn *conn, const struct worker *w, const struct job *job,
 int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
                     const char *running, char *err, size_t errlen);
 
-/* Remove our workers row and our languages on a clean stop. */
+/* Remove our workers row on a clean stop (our languages stay offered
+ * until another worker publishes). */
 int queue_goodbye(PGconn *conn, const struct worker *w, char *err, size_t errlen);
 
 /* Make w's rows of coderun.languages the table (versions probed
