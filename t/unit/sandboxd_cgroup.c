@@ -46,25 +46,35 @@ static void check_stats(const struct cg_slot *s, long peak_kb, long oom_kills, l
 
 static const struct box_limits limits = {.memory_kb = 65536, .pids = 32};
 
+/* cg_detect on a fake /proc/self/mountinfo and /proc/self/cgroup. */
+static void detect(const char *name, const char *mountinfo, const char *self_cgroup,
+                   struct cg_hier *h)
+{
+    char mountinfo_file[64], self_file[64], mountinfo_path[PATH_MAX], self_path[PATH_MAX];
+    snprintf(mountinfo_file, sizeof mountinfo_file, "mountinfo-%s", name);
+    snprintf(self_file, sizeof self_file, "self-cgroup-%s", name);
+    put(base, mountinfo_file, mountinfo);
+    put(base, self_file, self_cgroup);
+    snprintf(mountinfo_path, sizeof mountinfo_path, "%s/%s", base, mountinfo_file);
+    snprintf(self_path, sizeof self_path, "%s/%s", base, self_file);
+    cg_detect(h, mountinfo_path, self_path);
+}
+
 static void test_v2(void)
 {
-    char mnt[PATH_MAX], own[PATH_MAX], mountinfo[PATH_MAX], self[PATH_MAX];
+    char mnt[PATH_MAX], own[PATH_MAX];
     snprintf(mnt, sizeof mnt, "%s/v2", base);
     snprintf(own, sizeof own, "%s/v2/daemon.service", base);
     mkdir(mnt, 0755);
     mkdir(own, 0755);
     put(own, "cgroup.controllers", "cpu memory pids\n");
-    snprintf(mountinfo, sizeof mountinfo, "%s/mountinfo", base);
-    snprintf(self, sizeof self, "%s/self-cgroup", base);
     char line[2 * PATH_MAX];
     snprintf(line, sizeof line,
              "30 23 0:26 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
              "35 23 0:27 / %s rw,nosuid - cgroup2 cgroup2 rw\n", mnt);
-    put(base, "mountinfo", line);
-    put(base, "self-cgroup", "0::/daemon.service\n");
 
     struct cg_hier h;
-    cg_detect(&h, mountinfo, self);
+    detect("v2", line, "0::/daemon.service\n", &h);
     is_int(h.kind, CG_V2, "v2 chosen when the own cgroup offers memory and pids");
     is_str(cg_mode_name(h.kind), "cgroup2", "mode name");
     char want[PATH_MAX + 16];
@@ -91,24 +101,20 @@ static void test_v2(void)
 
 static void test_v2_without_controllers(void)
 {
-    char mnt[PATH_MAX], mountinfo[PATH_MAX], self[PATH_MAX], line[2 * PATH_MAX];
+    char mnt[PATH_MAX], line[2 * PATH_MAX];
     snprintf(mnt, sizeof mnt, "%s/empty-v2", base);
     mkdir(mnt, 0755);
     put(mnt, "cgroup.controllers", "\n");
     snprintf(line, sizeof line, "35 23 0:27 / %s rw - cgroup2 cgroup2 rw\n", mnt);
-    put(base, "mountinfo2", line);
-    put(base, "self-cgroup2", "0::/\n");
-    snprintf(mountinfo, sizeof mountinfo, "%s/mountinfo2", base);
-    snprintf(self, sizeof self, "%s/self-cgroup2", base);
     struct cg_hier h;
-    cg_detect(&h, mountinfo, self);
+    detect("empty-v2", line, "0::/\n", &h);
     is_int(h.kind, CG_NONE, "a v2 mount without controllers is not used");
     is_str(cg_mode_name(h.kind), "degraded", "and the mode says so");
 }
 
 static void test_v1(void)
 {
-    char mountinfo[PATH_MAX], self[PATH_MAX], line[4 * PATH_MAX];
+    char line[4 * PATH_MAX];
     const char *ctrl[] = {"memory", "pids", "cpuacct"};
     char dirs[3][PATH_MAX];
     for (int i = 0; i < 3; i++) {
@@ -119,12 +125,8 @@ static void test_v1(void)
              "30 23 0:26 / %s rw - cgroup cgroup rw,memory\n"
              "31 23 0:27 / %s rw - cgroup cgroup rw,pids\n"
              "32 23 0:28 / %s rw - cgroup cgroup rw,cpu,cpuacct\n", dirs[0], dirs[1], dirs[2]);
-    put(base, "mountinfo1", line);
-    put(base, "self-cgroup1", "4:memory:/\n3:pids:/\n2:cpu,cpuacct:/\n0::/\n");
-    snprintf(mountinfo, sizeof mountinfo, "%s/mountinfo1", base);
-    snprintf(self, sizeof self, "%s/self-cgroup1", base);
     struct cg_hier h;
-    cg_detect(&h, mountinfo, self);
+    detect("v1", line, "4:memory:/\n3:pids:/\n2:cpu,cpuacct:/\n0::/\n", &h);
     is_int(h.kind, CG_V1, "v1 memory+pids found");
     ok(h.cpuacct[0] != '\0', "cpuacct found in a co-mounted hierarchy");
 
