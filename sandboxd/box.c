@@ -8,6 +8,7 @@
 #include "boxerr.h"
 #include "capture.h"
 #include "cgroup.h"
+#include "elapsed.h"
 #include "init.h"
 #include "ns.h"
 #include "seccomp.h"
@@ -99,13 +100,6 @@ struct run {
     long oom_kills;
     char reason[256];
 };
-
-static double ms_since(const struct timespec *t0)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - t0->tv_sec) * 1e3 + (now.tv_nsec - t0->tv_nsec) / 1e6;
-}
 
 static void close_fd(int *fd)
 {
@@ -213,7 +207,7 @@ static int spawn(struct run *r, char *err, size_t errlen)
     close_child_ends(r);
     struct sync_msg m;
     struct pollfd pfd = {.fd = r->ctl, .events = POLLIN};
-    int left = (int)(r->spec->limits.wall_ms - ms_since(&r->start));
+    int left = (int)(r->spec->limits.wall_ms - elapsed_ms(&r->start));
     if (poll(&pfd, 1, left > 0 ? left : 0) != 1 || sync_recv(r->ctl, &m, NULL) != 1) {
         errno = 0;
         return box_fail(err, errlen, "box setup did not finish");
@@ -308,7 +302,7 @@ static void watch(struct run *r)
             {.fd = r->out, .events = POLLIN}, {.fd = r->err, .events = POLLIN},
             {.fd = r->ctl, .events = POLLIN}, {.fd = r->listener, .events = POLLIN},
         };
-        double left = r->spec->limits.wall_ms - ms_since(&r->start);
+        double left = r->spec->limits.wall_ms - elapsed_ms(&r->start);
         int timeout = r->killed ? 100 : left < CPU_CHECK_MS ? (left > 0 ? (int)left + 1 : 0)
                                                             : CPU_CHECK_MS;
         if (poll(fds, 4, timeout) < 0 && errno != EINTR)
@@ -326,7 +320,7 @@ static void watch(struct run *r)
             snprintf(r->reason, sizeof r->reason, "cancelled: the worker is stopping");
             kill_box(r);
         }
-        if (!r->killed && ms_since(&r->start) > r->spec->limits.wall_ms) {
+        if (!r->killed && elapsed_ms(&r->start) > r->spec->limits.wall_ms) {
             r->wall_exceeded = true;
             kill_box(r);
         }
@@ -360,7 +354,7 @@ static void finish(struct run *r, struct box_result *res)
     int status;
     while (wait4(r->pid, &status, __WALL, &ru) < 0 && errno == EINTR)
         ;
-    res->wall_ms = ms_since(&r->start);
+    res->wall_ms = elapsed_ms(&r->start);
     res->cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3
                 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
     res->memory_kb = ru.ru_maxrss;

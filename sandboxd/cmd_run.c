@@ -5,6 +5,7 @@
  * pays, without this process's own start. */
 #include "box.h"
 #include "commands.h"
+#include "elapsed.h"
 #include "lang.h"
 #include "runner.h"
 #include "text.h"
@@ -89,13 +90,6 @@ static double median_ms(double *ms, unsigned n)
 {
     qsort(ms, n, sizeof *ms, compare_double);
     return n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
-}
-
-static double elapsed_ms(const struct timespec *since)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - since->tv_sec) * 1e3 + (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
 /* repeat > 1 adds "repeat" and "run_ms_median" (see the top of the file). */
