@@ -25,6 +25,18 @@ void worker_identify(struct worker *w, unsigned slots, unsigned lease_s,
     snprintf(w->sandbox_mode, sizeof w->sandbox_mode, "%s", sandbox_mode);
 }
 
+char *queue_uuid_array(const char *const *ids, size_t n)
+{
+    char *out = malloc(n * 37 + 3), *p = out;    /* a uuid's text is 36 bytes */
+    if (!out)
+        return NULL;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s%s", i ? "," : "", ids[i]);
+    strcpy(p, "}");
+    return out;
+}
+
 void job_free(struct job *job)
 {
     free(job->id);
@@ -40,17 +52,36 @@ void job_free(struct job *job)
     memset(job, 0, sizeof *job);
 }
 
-/* Hand the case rows (job_id, idx, input; ordered by job, idx) to their
- * jobs, each job's rows in one run. A job is found by its id's text, as
- * both queries return it. */
-static int load_cases(PGconn *conn, struct job *jobs, size_t n, const char *ids,
-                      char *err, size_t errlen)
+/* The case rows of the n jobs (one query, ordered by job, idx), each
+ * job's rows in one run. A job is found by its id's text, as both queries
+ * return it. */
+static PGresult *select_cases(PGconn *conn, const struct job *jobs, size_t n,
+                              char *err, size_t errlen)
 {
+    const char **idv = malloc(n * sizeof *idv);
+    char *ids = NULL;
+    for (size_t i = 0; idv && i < n; i++)
+        idv[i] = jobs[i].id;
+    if (idv)
+        ids = queue_uuid_array(idv, n);
+    free(idv);
+    if (!ids) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
     const char *params[] = {ids};
     PGresult *res = db_query(conn,
         "SELECT c.job_id, c.idx, c.input FROM unnest($1::uuid[]) AS u(id)"
         " JOIN coderun.cases c ON c.job_id = u.id ORDER BY c.job_id, c.idx",
         1, params, err, errlen);
+    free(ids);
+    return res;
+}
+
+/* Hand the jobs their cases. */
+static int load_cases(PGconn *conn, struct job *jobs, size_t n, char *err, size_t errlen)
+{
+    PGresult *res = select_cases(conn, jobs, n, err, errlen);
     if (!res)
         return -1;
     int rows = PQntuples(res), rc = 0;
@@ -100,11 +131,7 @@ int queue_claim(PGconn *conn, const struct worker *w, struct job *jobs, unsigned
     if (!res)
         return -1;
     size_t n = (size_t)PQntuples(res);
-    /* The ids as a uuid[] literal for the cases query. */
-    char *ids = malloc(n * 37 + 3), *p = ids;
-    int rc = ids ? 0 : -1;
-    if (ids)
-        *p++ = '{';
+    int rc = 0;
     memset(jobs, 0, max * sizeof *jobs);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         struct job *job = &jobs[i];
@@ -121,18 +148,12 @@ int queue_claim(PGconn *conn, const struct worker *w, struct job *jobs, unsigned
         job->solution_code = PQgetisnull(res, row, 9) ? NULL : strdup(PQgetvalue(res, row, 9));
         rc = job->id && job->key_name && job->language && job->mode && job->code
              && (job->solution_code || PQgetisnull(res, row, 9)) ? 0 : -1;
-        if (rc == 0)
-            p += sprintf(p, "%s%s", i ? "," : "", job->id);
     }
     PQclear(res);
-    if (rc != 0)
+    if (rc == 0 && n > 0)
+        rc = load_cases(conn, jobs, n, err, errlen);
+    else if (rc != 0)
         snprintf(err, errlen, "out of memory");
-    else if (n > 0) {
-        *p++ = '}';
-        *p = '\0';
-        rc = load_cases(conn, jobs, n, ids, err, errlen);
-    }
-    free(ids);
     if (rc != 0) {
         /* Their leases expire and a heartbeat rescues them. */
         for (size_t i = 0; i < n; i++)

@@ -44,6 +44,10 @@ int queue_finish(PGconn *conn, const struct worker *w, struct job_write *batch, 
 int queue_release(PGconn *conn, const struct worker *w, const struct job *job,
                   const char *why, char *err, size_t errlen);
 
+/* The uuid[] literal "{id,id,...}" of n job ids, malloc'd; NULL when out
+ * of memory. */
+char *queue_uuid_array(const char *const *ids, size_t n);
+
 /* Upsert the workers row, renew the leases of the jobs in running (a
  * uuid[] literal: what the slots run now, not every job under our name),
  * rescue expired ones (logged).

@@ -248,22 +248,23 @@ static long now_ms(void)
 static int heartbeat(struct serve *s, PGconn *conn, char *err, size_t errlen)
 {
     unsigned busy = 0;
-    size_t len = 0, cap = s->cfg->slots * 40 + 3;
-    char *ids = malloc(cap);
-    if (!ids) {
+    const char **running = malloc(s->cfg->slots * sizeof *running);
+    if (!running) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    ids[len++] = '{';
+    /* Only this thread assigns and frees the slots' jobs: the ids stay. */
     pthread_mutex_lock(&s->lock);
     for (unsigned i = 0; i < s->cfg->slots; i++)
         if (s->slots[i].state != SLOT_IDLE)
-            len += (size_t)snprintf(ids + len, cap - len, "%s%s", busy++ ? "," : "",
-                                    s->slots[i].job.id);
+            running[busy++] = s->slots[i].job.id;
     pthread_mutex_unlock(&s->lock);
-    snprintf(ids + len, cap - len, "}");
-    int rc = queue_heartbeat(conn, &s->worker, busy, ids, err, errlen);
+    char *ids = queue_uuid_array(running, busy);
+    int rc = ids ? queue_heartbeat(conn, &s->worker, busy, ids, err, errlen) : -1;
+    if (!ids)
+        snprintf(err, errlen, "out of memory");
     free(ids);
+    free(running);
     return rc;
 }
 
