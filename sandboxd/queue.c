@@ -33,7 +33,8 @@ char *queue_uuid_array(const char *const *ids, size_t n)
     *p++ = '{';
     for (size_t i = 0; i < n; i++)
         p += sprintf(p, "%s%s", i ? "," : "", ids[i]);
-    strcpy(p, "}");
+    *p++ = '}';
+    *p = '\0';
     return out;
 }
 
