@@ -28,7 +28,11 @@ SANDBOXD_LIB_OBJ = $(SANDBOXD_LIB_SRC:sandboxd/%.c=$(BUILD)/sandboxd/%.o)
 # json-c only) and linked directly by the unit tests.
 MOD_SRC      = $(wildcard mod_coderun/*.c)
 MOD_CORE_SRC = $(filter-out mod_coderun/mod_coderun.c $(wildcard mod_coderun/*_httpd.c),$(MOD_SRC))
-MOD_CORE_OBJ = $(MOD_CORE_SRC:mod_coderun/%.c=$(BUILD)/mod_core/%.o) $(BUILD)/mod_core/utf8.o
+# sandboxd's strict UTF-8 checker is shared with the module.
+MOD_SHARED_SRC = sandboxd/utf8.c
+MOD_SHARED_HDR = $(MOD_SHARED_SRC:.c=.h)
+MOD_CORE_OBJ = $(MOD_CORE_SRC:mod_coderun/%.c=$(BUILD)/mod_core/%.o) \
+               $(MOD_SHARED_SRC:sandboxd/%.c=$(BUILD)/mod_core/%.o)
 # -iquote: sandboxd's headers for quoted includes only (its seccomp.h must
 # not hide libseccomp's).
 MOD_CFLAGS   = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIC $(APR_CFLAGS) -iquote sandboxd
@@ -55,11 +59,9 @@ $(BUILD)/sandboxd/sandboxd: $(BUILD)/sandboxd/main.o $(BUILD)/libsandboxd.a
 	$(CC) $(SAN) $(LINK_HARDEN) -o $@ $^ $(SANDBOXD_LIBS)
 
 # apxs compiles next to the sources, so it works on a copy in $(BUILD): two
-# build trees (make, make test-asan) never share objects. sandboxd's UTF-8
-# checker is shared with the module.
-MOD_SHARED_SRC = sandboxd/utf8.c
+# build trees (make, make test-asan) never share objects.
 MOD_SRC_DIR    = $(BUILD)/mod_src
-$(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h) $(MOD_SHARED_SRC) $(MOD_SHARED_SRC:.c=.h)
+$(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h) $(MOD_SHARED_SRC) $(MOD_SHARED_HDR)
 	@rm -rf $(MOD_SRC_DIR) && mkdir -p $(MOD_SRC_DIR)
 	cp $^ $(MOD_SRC_DIR)/
 	cd $(MOD_SRC_DIR) && $(APXS) -c -o mod_coderun.la $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11 -I/usr/include/postgresql) \
@@ -69,11 +71,11 @@ $(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h) $(MOD_SHARED_SRC
 
 comma := ,
 
-$(BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h) sandboxd/utf8.h
+$(BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h) $(MOD_SHARED_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -c -o $@ $<
 
-$(BUILD)/mod_core/utf8.o: sandboxd/utf8.c sandboxd/utf8.h
+$(BUILD)/mod_core/%.o: sandboxd/%.c sandboxd/%.h
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -c -o $@ $<
 

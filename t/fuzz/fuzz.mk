@@ -13,7 +13,7 @@ FUZZ_TARGETS        = $(basename $(notdir $(wildcard t/fuzz/*.c)))
 FUZZ_BIN            = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_SANITIZE       = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # The module's httpd-free files, instrumented for coverage and sanitizers.
-FUZZ_CORE_OBJ       = $(MOD_CORE_SRC:mod_coderun/%.c=$(FUZZ_BUILD)/mod_core/%.o) $(FUZZ_BUILD)/mod_core/utf8.o
+FUZZ_CORE_OBJ       = $(MOD_CORE_OBJ:$(BUILD)/mod_core/%=$(FUZZ_BUILD)/mod_core/%)
 FUZZ_CFLAGS         = -g -O1 -std=gnu11 $(WARN) -fno-omit-frame-pointer $(FUZZ_SANITIZE) \
                       $(APR_CFLAGS) -Imod_coderun -iquote sandboxd -It/fuzz
 # Bodies up to 64 KiB: enough for deep nesting and many inputs.
@@ -36,11 +36,11 @@ fuzz-deps:
 
 fuzz-build: fuzz-deps $(FUZZ_BIN)
 
-$(FUZZ_BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h) sandboxd/utf8.h
+$(FUZZ_BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h) $(MOD_SHARED_HDR)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BUILD)/mod_core/utf8.o: sandboxd/utf8.c sandboxd/utf8.h
+$(FUZZ_BUILD)/mod_core/%.o: sandboxd/%.c sandboxd/%.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
