@@ -31,6 +31,7 @@
 #define ERR_TAIL_BYTES 4096
 #define CPU_CHECK_MS 25
 #define ROOT_SUBDIR ".root"
+#define KEEPER_START_MS 10000
 
 /* Chosen once by box_init and only read afterwards (slots run in threads). */
 static struct cg_hier hierarchy;
@@ -86,15 +87,18 @@ int box_init(struct box_config *cfg, char *err, size_t errlen)
 /* One run's state on the host side. */
 struct run {
     const struct box_spec *spec;
-    struct box_plan plan;
+    struct box_slot *slot;
     struct cg_slot cg;
-    char root_dir[PATH_MAX];
+    uid_t uid;                     /* the slot's; names the run's cgroup */
+    int box_fds[NS_MAX_FDS];       /* the box's ends until they are sent, */
+    int nbox_fds;                  /* then the run's cgroup.procs files */
     int ctl, out, err, listener;   /* parent ends; -1 once closed */
-    pid_t pid;
+    pid_t pid;                     /* the keeper, once the run was sent */
     struct capture out_cap, err_cap;
     struct timespec start;
     /* what happened */
     int status;
+    long cpu_us, maxrss_kb;        /* as the keeper reaped them */
     bool have_status, killed, wall_exceeded, cpu_exceeded, output_exceeded;
     bool setup_failed, violated, cancelled;
     long oom_kills;
@@ -134,24 +138,26 @@ static int input_fd(const struct box_spec *spec, char *err, size_t errlen)
     return fd;
 }
 
-/* Everything before clone: the child only uses what is prepared here. */
+/* A compile step writes its results into the job dir as the slot user. */
+static int own_job_dir(const struct box_spec *spec, uid_t id, char *err, size_t errlen)
+{
+    int fd = open(spec->job_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return box_fail(err, errlen, "open job dir %s", spec->job_dir);
+    int rc = fchown(fd, id, id);
+    close(fd);
+    return rc == 0 ? 0 : box_fail(err, errlen, "chown job dir");
+}
+
+/* Everything the run needs besides the keeper: input, pipes, cgroup. */
 static int prepare(struct run *r, const struct box_config *cfg, char *err, size_t errlen)
 {
     const struct box_spec *spec = r->spec;
     int out[2] = {-1, -1}, errp[2] = {-1, -1}, ctl[2] = {-1, -1};
-    struct box_plan *p = &r->plan;
+    uid_t id = r->uid = cfg->uid_base + spec->slot;
 
-    p->spec = spec;
-    p->uid = cfg->uid_base + spec->slot;
-    p->gid = cfg->uid_base + spec->slot;
-    p->without_cgroup = hierarchy.kind == CG_NONE;
-    p->in_fd = p->job_dir_fd = -1;
-    p->root_dir = r->root_dir;
     if (!spec->argv || !spec->argv[0] || spec->argv[0][0] != '/' || !spec->env || !spec->job_dir)
         return box_fail(err, errlen, "box_spec needs an absolute argv[0], env and job_dir");
-    if (snprintf(r->root_dir, sizeof r->root_dir, "%s/%s", cfg->box_dir, ROOT_SUBDIR)
-        >= (int)sizeof r->root_dir)
-        return box_fail(err, errlen, "box_dir too long");
     if (capture_init(&r->out_cap, (size_t)spec->limits.output_kb * 1024, false) != 0
         || capture_init(&r->err_cap, ERR_TAIL_BYTES, true) != 0)
         return box_fail(err, errlen, "allocate output buffers");
@@ -159,15 +165,10 @@ static int prepare(struct run *r, const struct box_config *cfg, char *err, size_
         errno = 0;
         return box_fail(err, errlen, "box_init was not called");
     }
-    p->filter = &filter;
-    if ((p->in_fd = input_fd(spec, err, errlen)) < 0)
+    if ((r->box_fds[RUN_FD_IN] = input_fd(spec, err, errlen)) < 0)
         return -1;
-    p->job_dir_fd = open(spec->job_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (p->job_dir_fd < 0)
-        return box_fail(err, errlen, "open job dir %s", spec->job_dir);
-    /* a compile step writes its results into the job dir as the slot user */
-    if (spec->job_dir_writable && fchown(p->job_dir_fd, p->uid, p->gid) != 0)
-        return box_fail(err, errlen, "chown job dir");
+    if (spec->job_dir_writable && own_job_dir(spec, id, err, errlen) != 0)
+        return -1;
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0
         || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) != 0) {
         box_fail(err, errlen, "create pipes");
@@ -178,52 +179,149 @@ static int prepare(struct run *r, const struct box_config *cfg, char *err, size_
         }
         return -1;
     }
-    r->out = out[0], p->out_fd = out[1];
-    r->err = errp[0], p->err_fd = errp[1];
-    r->ctl = ctl[0], p->ctl_fd = ctl[1];
+    r->out = out[0], r->box_fds[RUN_FD_OUT] = out[1];
+    r->err = errp[0], r->box_fds[RUN_FD_ERR] = errp[1];
+    r->ctl = ctl[0], r->box_fds[RUN_FD_CTL] = ctl[1];
+    r->nbox_fds = RUN_NFDS;
     if (hierarchy.kind != CG_NONE
-        && cg_slot_create(&hierarchy, p->uid, &spec->limits, &r->cg, err, errlen) != 0)
+        && (cg_slot_create(&hierarchy, id, &spec->limits, &r->cg, err, errlen) != 0
+            || cg_slot_open_procs(&r->cg, r->box_fds + RUN_NFDS, err, errlen) != 0))
         return -1;
+    r->nbox_fds += r->cg.ndirs;
     return 0;
 }
 
-static void close_child_ends(struct run *r)
+/* Stops the keeper (its pid namespace goes with it) and reaps it. */
+static void keeper_stop(struct box_slot *s, struct rusage *ru)
 {
-    close_fd(&r->plan.ctl_fd);
-    close_fd(&r->plan.in_fd);
-    close_fd(&r->plan.out_fd);
-    close_fd(&r->plan.err_fd);
-    close_fd(&r->plan.job_dir_fd);
+    if (s->live) {
+        close(s->sock);
+        kill(s->keeper, SIGKILL);
+        while (wait4(s->keeper, NULL, __WALL, ru) < 0 && errno == EINTR)
+            ;
+    }
+    free(s->key);
+    *s = (struct box_slot){.live = false};
 }
 
-static int spawn(struct run *r, char *err, size_t errlen)
+void box_slot_close(struct box_slot *slot)
 {
-    clock_gettime(CLOCK_MONOTONIC, &r->start);
-    r->pid = ns_clone(NS_CLONE_FLAGS);
-    if (r->pid < 0)
-        return box_fail(err, errlen, "clone");
-    if (r->pid == 0)
-        init_main(&r->plan);
-    close_child_ends(r);
+    keeper_stop(slot, NULL);
+}
+
+/* What a keeper's root depends on: the slot, the job dir, the binds. */
+static char *slot_key(const struct box_spec *spec)
+{
+    size_t len = strlen(spec->job_dir) + 16;
+    for (const char *const *b = spec->ro_binds; b && *b; b++)
+        len += strlen(*b) + 1;
+    char *key = malloc(len);
+    if (!key)
+        return NULL;
+    int n = snprintf(key, len, "%u\n%s", spec->slot, spec->job_dir);
+    for (const char *const *b = spec->ro_binds; b && *b && n > 0; b++)
+        n += snprintf(key + n, len - (size_t)n, "\n%s", *b);
+    return key;
+}
+
+/* Nothing to read on an idle keeper's socket: no EOF, no stray message. */
+static bool keeper_idle(const struct box_slot *s)
+{
+    struct pollfd pfd = {.fd = s->sock, .events = POLLIN};
+    return poll(&pfd, 1, 0) == 0;
+}
+
+static int keeper_ready(struct box_slot *s, char *err, size_t errlen)
+{
     struct sync_msg m;
-    struct pollfd pfd = {.fd = r->ctl, .events = POLLIN};
-    int left = (int)(r->spec->limits.wall_ms - elapsed_ms(&r->start));
-    if (poll(&pfd, 1, left > 0 ? left : 0) != 1 || sync_recv(r->ctl, &m, NULL) != 1) {
+    struct pollfd pfd = {.fd = s->sock, .events = POLLIN};
+    if (poll(&pfd, 1, KEEPER_START_MS) != 1 || sync_recv(s->sock, &m, NULL) != 1) {
         errno = 0;
         return box_fail(err, errlen, "box setup did not finish");
     }
-    if (m.type == SYNC_ERROR) {
+    if (m.type != SYNC_READY) {
         errno = 0;
         return box_fail(err, errlen, "%s", m.text);
     }
-    if (r->cg.ndirs > 0 && cg_slot_attach(&r->cg, r->pid, err, errlen) != 0)
-        return -1;
-    if (sync_send(r->ctl, SYNC_GO, 0, NULL) != 0)
-        return box_fail(err, errlen, "start box");
     return 0;
 }
 
-/* Killing pid 1 of the box makes the kernel kill its whole pid namespace. */
+/* Reuses the slot's keeper when it fits the spec, else starts one: clone
+ * into fresh namespaces, build and enter the root, report ready. */
+static int keeper_start(struct box_slot *s, const struct box_config *cfg,
+                        const struct box_spec *spec, char *err, size_t errlen)
+{
+    char *key = slot_key(spec);
+    if (!key)
+        return box_fail(err, errlen, "allocate slot key");
+    if (s->live && strcmp(s->key, key) == 0 && keeper_idle(s)) {
+        free(key);
+        return 0;
+    }
+    keeper_stop(s, NULL);
+    char root[PATH_MAX];
+    int sv[2];
+    struct box_plan plan = {.spec = spec, .root_dir = root, .uid = cfg->uid_base + spec->slot,
+                            .gid = cfg->uid_base + spec->slot, .filter = &filter,
+                            .without_cgroup = hierarchy.kind == CG_NONE};
+    if (snprintf(root, sizeof root, "%s/%s", cfg->box_dir, ROOT_SUBDIR) >= (int)sizeof root) {
+        free(key);
+        return box_fail(err, errlen, "box_dir too long");
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        free(key);
+        return box_fail(err, errlen, "create slot socket");
+    }
+    plan.sock_fd = sv[1];
+    plan.job_dir_fd = open(spec->job_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    pid_t pid = plan.job_dir_fd >= 0 ? ns_clone(NS_CLONE_FLAGS) : -1;
+    if (pid == 0)
+        init_main(&plan);
+    int saved = errno;
+    close(sv[1]);
+    if (plan.job_dir_fd >= 0)
+        close(plan.job_dir_fd);
+    if (pid < 0) {
+        close(sv[0]);
+        free(key);
+        errno = saved;
+        return plan.job_dir_fd < 0 ? box_fail(err, errlen, "open job dir %s", spec->job_dir)
+                                   : box_fail(err, errlen, "clone");
+    }
+    *s = (struct box_slot){.live = true, .keeper = pid, .sock = sv[0], .key = key};
+    if (keeper_ready(s, err, errlen) != 0) {
+        keeper_stop(s, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void close_box_ends(struct run *r)
+{
+    for (int i = 0; i < NS_MAX_FDS; i++)
+        close_fd(&r->box_fds[i]);
+}
+
+/* Hands the run to the keeper. */
+static int spawn(struct run *r, char *err, size_t errlen)
+{
+    struct run_request req = {.limits = r->spec->limits, .ncgroups = (unsigned)r->cg.ndirs,
+                              .job_dir_writable = r->spec->job_dir_writable};
+    size_t len = run_request_pack(&req, r->spec->argv, r->spec->env);
+    if (len == 0) {
+        errno = 0;
+        return box_fail(err, errlen, "command and environment too long");
+    }
+    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    if (ns_send(r->slot->sock, &req, len, r->box_fds, r->nbox_fds) != 0)
+        return box_fail(err, errlen, "send run to the box");
+    r->pid = r->slot->keeper;
+    close_box_ends(r);
+    return 0;
+}
+
+/* Killing the keeper, pid 1 of the box, makes the kernel kill its whole pid
+ * namespace; the slot starts a new keeper for its next run. */
 static void kill_box(struct run *r)
 {
     if (!r->killed && r->pid > 0)
@@ -262,6 +360,8 @@ static void read_control(struct run *r)
         snprintf(r->reason, sizeof r->reason, "%s", m.text);
     } else if (m.type == SYNC_STATUS) {
         r->status = m.value;
+        r->cpu_us = m.cpu_us;
+        r->maxrss_kb = m.maxrss_kb;
         r->have_status = true;
     } else if (m.type == SYNC_LISTENER && passed >= 0 && r->listener < 0) {
         r->listener = passed;
@@ -297,6 +397,7 @@ static void check_cpu(struct run *r)
 static void watch(struct run *r)
 {
     size_t out_limit = (size_t)r->spec->limits.output_kb * 1024;
+    double next_cpu_check = CPU_CHECK_MS;
     while (r->out >= 0 || r->err >= 0 || r->ctl >= 0) {
         struct pollfd fds[] = {
             {.fd = r->out, .events = POLLIN}, {.fd = r->err, .events = POLLIN},
@@ -324,8 +425,12 @@ static void watch(struct run *r)
             r->wall_exceeded = true;
             kill_box(r);
         }
-        if (!r->killed)
+        /* every CPU_CHECK_MS, not on every wake-up: each read is three
+         * cgroup files */
+        if (!r->killed && elapsed_ms(&r->start) >= next_cpu_check) {
             check_cpu(r);
+            next_cpu_check = elapsed_ms(&r->start) + CPU_CHECK_MS;
+        }
     }
 }
 
@@ -347,17 +452,26 @@ static enum box_verdict decide(const struct run *r, const struct box_result *res
     return res->exit_code == 0 && res->signal == 0 ? BOX_OK : BOX_RUNTIME_ERROR;
 }
 
-/* Reaps pid 1, gathers the numbers and removes the cgroup. */
+/* Gathers the numbers, removes the cgroup and, unless the run ended
+ * cleanly, stops the keeper. */
 static void finish(struct run *r, struct box_result *res)
 {
-    struct rusage ru = {0};
-    int status;
-    while (wait4(r->pid, &status, __WALL, &ru) < 0 && errno == EINTR)
-        ;
     res->wall_ms = elapsed_ms(&r->start);
-    res->cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3
-                + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-    res->memory_kb = ru.ru_maxrss;
+    res->cpu_ms = r->cpu_us / 1e3;
+    res->memory_kb = r->maxrss_kb;
+    if (r->killed || !r->have_status || r->setup_failed) {
+        /* without a cgroup, the keeper's totals less what it reported */
+        struct rusage ru = {0};
+        double before = r->slot->reaped_cpu_ms;
+        keeper_stop(r->slot, &ru);
+        if (!r->have_status) {
+            res->cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3
+                        + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3 - before;
+            res->memory_kb = ru.ru_maxrss;
+        }
+    } else {
+        r->slot->reaped_cpu_ms += res->cpu_ms;
+    }
     res->exit_code = -1;
     res->signal = r->have_status ? 0 : SIGKILL;
     if (r->have_status && WIFEXITED(r->status))
@@ -374,7 +488,8 @@ static void finish(struct run *r, struct box_result *res)
             res->cpu_ms = st.cpu_ms;
         if (cg_slot_remove(&r->cg) != 0 && !r->setup_failed) {
             r->setup_failed = true;
-            snprintf(r->reason, sizeof r->reason, "could not remove cgroup uid-%u", (unsigned)r->plan.uid);
+            snprintf(r->reason, sizeof r->reason, "could not remove cgroup uid-%u",
+                     (unsigned)r->uid);
         }
     }
     res->verdict = decide(r, res);
@@ -382,7 +497,7 @@ static void finish(struct run *r, struct box_result *res)
 
 static void release(struct run *r)
 {
-    close_child_ends(r);
+    close_box_ends(r);
     close_fd(&r->out);
     close_fd(&r->err);
     close_fd(&r->ctl);
@@ -402,14 +517,16 @@ static const char *limit_reason(enum box_verdict v, const struct run *r)
     }
 }
 
-int box_run(const struct box_config *cfg, const struct box_spec *spec, struct box_result *res)
+int box_run(const struct box_config *cfg, struct box_slot *slot, const struct box_spec *spec,
+            struct box_result *res)
 {
-    struct run r = {.spec = spec, .ctl = -1, .out = -1, .err = -1, .listener = -1,
-                    .plan = {.ctl_fd = -1, .out_fd = -1, .err_fd = -1}};
+    struct run r = {.spec = spec, .slot = slot, .ctl = -1, .out = -1, .err = -1, .listener = -1,
+                    .box_fds = {-1, -1, -1, -1, -1, -1, -1, -1}};
     memset(res, 0, sizeof *res);
     char err[sizeof r.reason] = "";
 
-    if (prepare(&r, cfg, err, sizeof err) != 0 || spawn(&r, err, sizeof err) != 0) {
+    if (prepare(&r, cfg, err, sizeof err) != 0 || keeper_start(slot, cfg, spec, err, sizeof err) != 0
+        || spawn(&r, err, sizeof err) != 0) {
         r.setup_failed = true;
         snprintf(r.reason, sizeof r.reason, "%s", err);
         kill_box(&r);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 enum box_verdict {
     BOX_OK,
@@ -69,13 +70,27 @@ struct box_result {
     bool cancelled;           /* killed through spec->cancel: no verdict to keep */
 };
 
+/* A slot's warm box: the keeper, pid 1 of the slot's namespaces with the
+ * filesystem built, kept between runs while the job dir and the language's
+ * binds stay the same, and replaced after any run it had to be killed in.
+ * All zero is "none"; box_slot_close stops the keeper. */
+struct box_slot {
+    bool live;
+    pid_t keeper;
+    int sock;              /* run requests to the keeper */
+    char *key;             /* what the root was built for */
+    double reaped_cpu_ms;  /* CPU of the runs it reported (degraded mode) */
+};
+
+void box_slot_close(struct box_slot *slot);
+
 /* Detect cgroup v2 / v1 / none and prepare box_dir. 0 on success. */
 int box_init(struct box_config *cfg, char *err, size_t errlen);
 
 /* Run once. Returns 0 when res is filled (any verdict, including
  * BOX_INTERNAL_ERROR with res->reason); never runs with less isolation. */
-int box_run(const struct box_config *cfg, const struct box_spec *spec,
-            struct box_result *res);
+int box_run(const struct box_config *cfg, struct box_slot *slot,
+            const struct box_spec *spec, struct box_result *res);
 
 void box_result_free(struct box_result *res);
 

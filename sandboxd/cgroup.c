@@ -302,13 +302,20 @@ int cg_slot_create(const struct cg_hier *h, unsigned uid, const struct box_limit
     return 0;
 }
 
-int cg_slot_attach(const struct cg_slot *s, pid_t pid, char *err, size_t errlen)
+int cg_slot_open_procs(const struct cg_slot *s, int *fds, char *err, size_t errlen)
 {
-    char value[16];
-    snprintf(value, sizeof value, "%d", (int)pid);
-    for (int i = 0; i < s->ndirs; i++)
-        if (write_file(s->dirs[i], "cgroup.procs", value) != 0)
-            return box_fail(err, errlen, "attach to cgroup %s", s->dirs[i]);
+    for (int i = 0; i < s->ndirs; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/cgroup.procs", s->dirs[i]);
+        if ((fds[i] = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+            box_fail(err, errlen, "open %s", path);
+            while (i-- > 0) {
+                close(fds[i]);
+                fds[i] = -1;
+            }
+            return -1;
+        }
+    }
     return 0;
 }
 

@@ -47,7 +47,9 @@ int cg_v2_prepare(const char *dir, char *out, size_t outlen);
 
 int cg_slot_create(const struct cg_hier *h, unsigned uid, const struct box_limits *l,
                    struct cg_slot *s, char *err, size_t errlen);
-int cg_slot_attach(const struct cg_slot *s, pid_t pid, char *err, size_t errlen);
+/* Opens each directory's cgroup.procs into fds[0..ndirs): the box's
+ * program writes "0" to them to move itself in before it starts. */
+int cg_slot_open_procs(const struct cg_slot *s, int *fds, char *err, size_t errlen);
 int cg_slot_stats(const struct cg_slot *s, struct cg_stats *st);
 /* Kills what is left and removes the slot's directories. */
 int cg_slot_remove(const struct cg_slot *s);

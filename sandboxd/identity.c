@@ -38,11 +38,13 @@ int identity_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
         return -1;
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
         return box_fail(err, errlen, "clear ambient capabilities");
-    if (setgroups(0, NULL) != 0)
+    /* Raw calls: glibc's wrappers would signal the daemon's threads, which
+     * exist only in this process's copy of its memory. */
+    if (syscall(SYS_setgroups, 0, NULL) != 0)
         return box_fail(err, errlen, "setgroups");
-    if (setresgid(gid, gid, gid) != 0)
+    if (syscall(SYS_setresgid, gid, gid, gid) != 0)
         return box_fail(err, errlen, "setresgid %u", (unsigned)gid);
-    if (setresuid(uid, uid, uid) != 0)
+    if (syscall(SYS_setresuid, uid, uid, uid) != 0)
         return box_fail(err, errlen, "setresuid %u", (unsigned)uid);
     /* setresuid away from 0 cleared permitted/effective; this clears the
      * inheritable set, which survives it. */
@@ -51,7 +53,7 @@ int identity_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return box_fail(err, errlen, "no_new_privs");
     /* Verify rather than trust: regaining root must be impossible now. */
-    if (setresuid(0, 0, 0) == 0 || getuid() != uid || getegid() != gid) {
+    if (syscall(SYS_setresuid, 0, 0, 0) == 0 || getuid() != uid || getegid() != gid) {
         errno = 0;
         return box_fail(err, errlen, "identity change did not stick");
     }

@@ -2,6 +2,7 @@
 #include "init.h"
 #include "boxerr.h"
 #include "identity.h"
+#include "ipc.h"
 #include "mount.h"
 #include "ns.h"
 #include "rlimit.h"
@@ -12,48 +13,102 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define BOX_HOSTNAME "box"
 
-/* Reports a failed setup step to the parent and ends this process. */
-__attribute__((noreturn)) static void fail_setup(const char *reason)
+/* A run request unpacked in place: pointers into req->text. */
+struct run_args {
+    const struct run_request *req;
+    const char *argv[RUN_WORDS_MAX + 1];
+    const char *env[RUN_WORDS_MAX + 1];
+};
+
+static size_t pack_words(char *text, size_t used, const char *const *words, unsigned *count)
 {
-    sync_send(BOX_FD_CTL, SYNC_ERROR, 0, reason);
+    for (*count = 0; words[*count]; (*count)++) {
+        size_t len = strlen(words[*count]) + 1;
+        if (*count == RUN_WORDS_MAX || len > RUN_TEXT_MAX - used)
+            return 0;
+        memcpy(text + used, words[*count], len);
+        used += len;
+    }
+    return used;
+}
+
+size_t run_request_pack(struct run_request *req, const char *const *argv,
+                        const char *const *env)
+{
+    size_t used = pack_words(req->text, 0, argv, &req->argc);
+    if (used > 0)
+        used = pack_words(req->text, used, env, &req->envc);
+    return used > 0 && req->argc > 0 ? offsetof(struct run_request, text) + used : 0;
+}
+
+static const char *unpack_words(const char *s, const char *end, const char **words, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        const char *nul = s < end ? memchr(s, '\0', (size_t)(end - s)) : NULL;
+        if (!nul)
+            return NULL;
+        words[i] = s;
+        s = nul + 1;
+    }
+    words[n] = NULL;
+    return s;
+}
+
+static int unpack(struct run_args *a, const struct run_request *req, long len)
+{
+    const char *end = (const char *)req + len;
+    a->req = req;
+    if (len < (long)offsetof(struct run_request, text) || req->argc == 0
+        || req->argc > RUN_WORDS_MAX || req->envc > RUN_WORDS_MAX)
+        return -1;
+    const char *s = unpack_words(req->text, end, a->argv, req->argc);
+    return s && unpack_words(s, end, a->env, req->envc) ? 0 : -1;
+}
+
+/* Reports a failed setup step to the parent and ends this process. */
+__attribute__((noreturn)) static void fail_setup(int ctl, const char *reason)
+{
+    sync_send(ctl, SYNC_ERROR, 0, reason);
     _exit(127);
 }
 
-/* Moves the run's descriptors to BOX_FD_* and closes everything else the
- * daemon had open (database sockets, other slots' pipes). */
-static int take_fds(const struct box_plan *p, char *err, size_t errlen)
+/* Moves src[i] to first + i and closes every other descriptor above 2
+ * (database sockets, other slots' pipes, the keeper's own). */
+static int take_fds(const int *src, int n, int first, char *err, size_t errlen)
 {
-    int src[] = {p->ctl_fd, p->in_fd, p->out_fd, p->err_fd, p->job_dir_fd};
-    int high[sizeof src / sizeof *src];
-    for (size_t i = 0; i < sizeof src / sizeof *src; i++)
-        if ((high[i] = fcntl(src[i], F_DUPFD_CLOEXEC, BOX_FD_FIRST_FREE + 16)) < 0)
+    int high[NS_MAX_FDS];
+    for (int i = 0; i < n; i++)
+        if ((high[i] = fcntl(src[i], F_DUPFD_CLOEXEC, first + NS_MAX_FDS + 16)) < 0)
             return box_fail(err, errlen, "dup descriptor");
-    for (size_t i = 0; i < sizeof src / sizeof *src; i++)
-        if (dup3(high[i], BOX_FD_CTL + (int)i, O_CLOEXEC) < 0)
+    for (int i = 0; i < n; i++)
+        if (dup3(high[i], first + i, O_CLOEXEC) < 0)
             return box_fail(err, errlen, "dup3 descriptor");
-    if (close_range(BOX_FD_FIRST_FREE, ~0U, 0) != 0)
+    if (close_range((unsigned)(first + n), ~0U, 0) != 0)
         return box_fail(err, errlen, "close_range");
     return 0;
 }
 
-static int reset_signals(char *err, size_t errlen)
+/* The daemon's handlers were copied by clone; none may run here, and exec
+ * would keep ignored signals ignored (the daemon ignores SIGPIPE). The
+ * keeper blocks everything; programs unblock before exec. */
+static void default_signals(void)
 {
-    sigset_t none;
-    sigemptyset(&none);
-    /* exec keeps ignored signals ignored (the daemon ignores SIGPIPE) */
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
     for (int sig = 1; sig < NSIG; sig++)
         if (sig != SIGKILL && sig != SIGSTOP)
             signal(sig, SIG_DFL);
-    if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
-        return box_fail(err, errlen, "sigprocmask");
-    return 0;
 }
 
 static int bind_stdio(char *err, size_t errlen)
@@ -65,82 +120,171 @@ static int bind_stdio(char *err, size_t errlen)
     return 0;
 }
 
-/* Pid 2: the program. Everything after identity_drop runs unprivileged. */
-__attribute__((noreturn)) static void program_main(const struct box_plan *p)
+/* Moves the program into the run's cgroup before anything of it runs. */
+static int join_cgroups(const int *procs, int n, char *err, size_t errlen)
+{
+    for (int i = 0; i < n; i++)
+        if (write(procs[i], "0", 1) != 1)
+            return box_fail(err, errlen, "join the run's cgroup");
+    return 0;
+}
+
+/* The program: fds are the run's descriptors, then cgroup.procs files.
+ * Everything after identity_drop runs unprivileged. */
+__attribute__((noreturn)) static void program_main(const struct box_plan *p,
+                                                   const struct run_args *a, const int *fds,
+                                                   int nfds)
 {
     char err[sizeof ((struct sync_msg *)0)->text];
     int listener = -1;
-    if (reset_signals(err, sizeof err) != 0
-        || bind_stdio(err, sizeof err) != 0
+    if (join_cgroups(fds + RUN_NFDS, nfds - RUN_NFDS, err, sizeof err) != 0)
+        fail_setup(fds[RUN_FD_CTL], err);
+    if (take_fds(fds, RUN_NFDS, BOX_FD_CTL, err, sizeof err) != 0)
+        fail_setup(fds[RUN_FD_CTL], err);
+    if (unshare(CLONE_NEWCGROUP) != 0) {
+        box_fail(err, sizeof err, "unshare cgroup namespace");
+        fail_setup(BOX_FD_CTL, err);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) {
+        box_fail(err, sizeof err, "sigprocmask");
+        fail_setup(BOX_FD_CTL, err);
+    }
+    if (bind_stdio(err, sizeof err) != 0
         || chdir(MOUNT_WORK_DIR) != 0
         || identity_drop(p->uid, p->gid, err, sizeof err) != 0
-        || rlimit_apply(&p->spec->limits, p->without_cgroup, err, sizeof err) != 0
+        || rlimit_apply(&a->req->limits, p->without_cgroup, err, sizeof err) != 0
         || (listener = filter_install(p->filter, err, sizeof err)) < 0)
-        fail_setup(err);
+        fail_setup(BOX_FD_CTL, err);
     if (sync_send_fd(BOX_FD_CTL, listener) != 0)
-        fail_setup("send seccomp listener");
+        fail_setup(BOX_FD_CTL, "send seccomp listener");
     close(listener);
-    execve(p->spec->argv[0], (char *const *)p->spec->argv, (char *const *)p->spec->env);
-    box_fail(err, sizeof err, "execve %s", p->spec->argv[0]);
-    fail_setup(err);
+    execve(a->argv[0], (char *const *)a->argv, (char *const *)a->env);
+    box_fail(err, sizeof err, "execve %s", a->argv[0]);
+    fail_setup(BOX_FD_CTL, err);
 }
 
-/* Reaps until the program itself ended; orphans are reaped on the way so
- * their CPU time shows in the rusage the parent collects. */
-static int wait_program(pid_t program)
+struct run_usage {
+    long cpu_us, maxrss_kb;
+};
+
+static void add_usage(struct run_usage *u, const struct rusage *ru)
 {
+    u->cpu_us += (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000L
+               + ru->ru_utime.tv_usec + ru->ru_stime.tv_usec;
+    if (ru->ru_maxrss > u->maxrss_kb)
+        u->maxrss_kb = ru->ru_maxrss;
+}
+
+/* Reaps until the program ended, then kills everything it left behind
+ * (orphans, background processes) and reaps them too: no process of one
+ * run sees the next. Returns the program's wait status. */
+static int reap_run(pid_t program, struct run_usage *u)
+{
+    int status = -1;
+    bool program_done = false;
     for (;;) {
-        int status;
-        pid_t w = waitpid(-1, &status, __WALL);
-        if (w == program)
-            return status;
-        if (w < 0 && errno != EINTR)
-            return -1;
+        int st;
+        struct rusage ru;
+        pid_t w = wait4(-1, &st, __WALL, &ru);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return status;   /* ECHILD: nothing of the run is left */
+        add_usage(u, &ru);
+        if (w == program) {
+            status = st;
+            program_done = true;
+        }
+        if (program_done)
+            kill(-1, SIGKILL);
     }
+}
+
+static void close_fds(const int *fds, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+/* The program shares the keeper's memory until it execs (vfork-style), so
+ * no copy of the daemon's address space is made and torn down per run; the
+ * keeper is suspended meanwhile and the program runs on this stack. */
+static char program_stack[256 * 1024] __attribute__((aligned(64)));
+
+struct program_start {
+    const struct box_plan *plan;
+    const struct run_args *args;
+    const int *fds;
+    int nfds;
+};
+
+static int program_entry(void *arg)
+{
+    const struct program_start *s = arg;
+    program_main(s->plan, s->args, s->fds, s->nfds);
+}
+
+/* One run request: fresh /tmp and /box, the program, its reaping. */
+static void serve_run(const struct box_plan *p)
+{
+    char err[sizeof ((struct sync_msg *)0)->text];
+    struct run_request req;
+    struct run_args args;
+    int fds[NS_MAX_FDS], nfds = NS_MAX_FDS;
+    long len = ns_recv(KEEPER_FD_SOCK, &req, sizeof req, fds, &nfds);
+    if (len <= 0)
+        _exit(0);   /* the daemon closed the slot */
+    if (unpack(&args, &req, len) != 0 || nfds != RUN_NFDS + (int)req.ncgroups)
+        _exit(127);
+    int ctl = fds[RUN_FD_CTL];
+    if (mount_run_dirs(&req.limits, req.job_dir_writable, p->uid, p->gid, KEEPER_FD_JOB,
+                       err, sizeof err) != 0)
+        fail_setup(ctl, err);
+    struct program_start start = {.plan = p, .args = &args, .fds = fds, .nfds = nfds};
+    pid_t program = clone(program_entry, program_stack + sizeof program_stack,
+                          CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+    close_fds(fds + RUN_FD_IN, nfds - RUN_FD_IN);
+    if (program < 0) {
+        box_fail(err, sizeof err, "fork program");
+        fail_setup(ctl, err);
+    }
+    struct run_usage usage = {0};
+    int status = reap_run(program, &usage);
+    int cleared = mount_clear_run_dirs(err, sizeof err) == 0 && ipc_clear(err, sizeof err) == 0
+                ? 0 : -1;
+    sync_send_status(ctl, status, usage.cpu_us, usage.maxrss_kb);
+    if (cleared != 0)
+        fail_setup(ctl, err);   /* the parent starts a new keeper */
+    close(ctl);
 }
 
 void init_main(const struct box_plan *parent_plan)
 {
     char err[sizeof ((struct sync_msg *)0)->text];
-    sigset_t all;
-    sigfillset(&all);
-    /* the daemon's handlers were copied by clone; none may run here */
-    sigprocmask(SIG_SETMASK, &all, NULL);
-    if (take_fds(parent_plan, err, sizeof err) != 0)
-        _exit(127);   /* the control socket may not be in place yet */
+    default_signals();
+    int keep[] = {parent_plan->sock_fd, parent_plan->job_dir_fd};
+    if (take_fds(keep, 2, KEEPER_FD_SOCK, err, sizeof err) != 0)
+        _exit(127);   /* the slot socket may not be in place yet */
     struct box_plan plan = *parent_plan;
-    plan.ctl_fd = BOX_FD_CTL, plan.in_fd = BOX_FD_IN, plan.out_fd = BOX_FD_OUT;
-    plan.err_fd = BOX_FD_ERR, plan.job_dir_fd = BOX_FD_JOB;
-    const struct box_plan *p = &plan;
+    plan.sock_fd = KEEPER_FD_SOCK, plan.job_dir_fd = KEEPER_FD_JOB;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-        fail_setup("prctl");
-
-    if (mount_build_root(p, err, sizeof err) != 0)
-        fail_setup(err);
+        fail_setup(KEEPER_FD_SOCK, "prctl");
+    int job = mount_build_root(&plan, err, sizeof err);
+    if (job < 0)
+        fail_setup(KEEPER_FD_SOCK, err);
+    if (dup3(job, KEEPER_FD_JOB, O_CLOEXEC) < 0 || close(job) != 0) {
+        box_fail(err, sizeof err, "keep job dir");
+        fail_setup(KEEPER_FD_SOCK, err);
+    }
     if (sethostname(BOX_HOSTNAME, sizeof BOX_HOSTNAME - 1) != 0) {
         box_fail(err, sizeof err, "sethostname");
-        fail_setup(err);
+        fail_setup(KEEPER_FD_SOCK, err);
     }
-    /* The parent moves us into the slot's cgroup only now, so the cgroup's
-     * CPU and memory count the program, not the sandbox setup. */
-    struct sync_msg go;
-    if (sync_send(BOX_FD_CTL, SYNC_READY, 0, NULL) != 0
-        || sync_recv(BOX_FD_CTL, &go, NULL) != 1 || go.type != SYNC_GO)
-        _exit(127);   /* the parent gave up (e.g. cgroup attach failed) */
-    if (unshare(CLONE_NEWCGROUP) != 0) {
-        box_fail(err, sizeof err, "unshare cgroup namespace");
-        fail_setup(err);
-    }
-    pid_t program = _Fork();
-    if (program < 0) {
-        box_fail(err, sizeof err, "fork program");
-        fail_setup(err);
-    }
-    if (program == 0)
-        program_main(p);
-    close_range(0, 2, 0);
-    close_range(BOX_FD_IN, ~0U, 0);
-    int status = wait_program(program);
-    sync_send(BOX_FD_CTL, SYNC_STATUS, status, NULL);
-    _exit(0);
+    if (sync_send(KEEPER_FD_SOCK, SYNC_READY, 0, NULL) != 0)
+        _exit(127);
+    for (;;)
+        serve_run(&plan);
 }

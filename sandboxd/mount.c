@@ -216,25 +216,30 @@ static int bind_job_entry(const struct root *r, int job_fd, const char *name)
 /* Read-only runs: a tmpfs work dir owned by the box user (scratch space
  * counted against the memory cgroup) with the job's files bound read-only.
  * Entries are listed with getdents64 into a stack buffer: no malloc here. */
-static int build_readonly_work_dir(const struct root *r, const struct box_plan *p, int job_fd)
+static int build_readonly_work_dir(const struct root *r, const struct box_limits *lim,
+                                   uid_t uid, gid_t gid, int job_fd)
 {
     char options[96];
     snprintf(options, sizeof options, "size=%uk,mode=0755,uid=%u,gid=%u",
-             p->spec->limits.tmpfs_kb, (unsigned)p->uid, (unsigned)p->gid);
-    if (mount_tmpfs(r, MOUNT_WORK_DIR, MS_NOSUID | MS_NODEV, options) != 0)
-        return -1;
+             lim->tmpfs_kb, (unsigned)uid, (unsigned)gid);
+    if (mount("tmpfs", MOUNT_WORK_DIR, "tmpfs", MS_NOSUID | MS_NODEV, options) != 0)
+        return box_fail(r->err, r->errlen, "mount tmpfs %s", MOUNT_WORK_DIR);
+    int dir = openat(job_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return box_fail(r->err, r->errlen, "open job dir");
     char buf[4096];
     long n;
     int rc = 0;
-    while (rc == 0 && (n = syscall(SYS_getdents64, job_fd, buf, sizeof buf)) > 0)
+    while (rc == 0 && (n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0)
         for (long off = 0; rc == 0 && off < n;) {
             struct dirent64 *d = (struct dirent64 *)(buf + off);
             off += d->d_reclen;
             if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
-                rc = bind_job_entry(r, job_fd, d->d_name);
+                rc = bind_job_entry(r, dir, d->d_name);
         }
     if (rc == 0 && n < 0)
         rc = box_fail(r->err, r->errlen, "list job dir");
+    close(dir);
     return rc;
 }
 
@@ -256,21 +261,57 @@ static int reopen_job_dir(const struct root *r, const struct box_plan *p)
     return fd;
 }
 
-static int build_work_dir(const struct root *r, const struct box_plan *p)
+/* The job dir is bound into the root once, opened, and covered by an empty
+ * read-only tmpfs: each run binds from the descriptor, the program cannot
+ * reach it by any path. */
+static int stage_job_dir(const struct root *r, const struct box_plan *p)
 {
-    int job_fd = reopen_job_dir(r, p);
-    if (job_fd < 0)
+    int host = reopen_job_dir(r, p);
+    if (host < 0)
         return -1;
-    int rc;
-    if (p->spec->job_dir_writable) {
-        char src[64];
-        snprintf(src, sizeof src, "/proc/self/fd/%d", job_fd);
-        rc = bind_at(r, src, MOUNT_WORK_DIR, true, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV);
-    } else {
-        rc = build_readonly_work_dir(r, p, job_fd);
+    char src[64], full[PATH_MAX];
+    snprintf(src, sizeof src, "/proc/self/fd/%d", host);
+    int rc = bind_at(r, src, MOUNT_STAGE_DIR, true, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV);
+    close(host);
+    if (rc != 0 || path_in_root(r, MOUNT_STAGE_DIR, full) != 0)
+        return -1;
+    int fd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return box_fail(r->err, r->errlen, "open staged job dir");
+    if (mount("tmpfs", full, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0") != 0) {
+        close(fd);
+        return box_fail(r->err, r->errlen, "cover staged job dir");
     }
-    close(job_fd);
-    return rc;
+    return fd;
+}
+
+int mount_run_dirs(const struct box_limits *lim, bool writable, uid_t uid, gid_t gid,
+                   int job_fd, char *err, size_t errlen)
+{
+    struct root r = {.dir = "", .err = err, .errlen = errlen};
+    char options[64];
+    snprintf(options, sizeof options, "size=%uk,mode=1777", lim->tmpfs_kb);
+    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, options) != 0)
+        return box_fail(err, errlen, "mount tmpfs /tmp");
+    if (!writable)
+        return build_readonly_work_dir(&r, lim, uid, gid, job_fd);
+    /* a compile step writes its results into the job dir itself */
+    char src[64];
+    snprintf(src, sizeof src, "/proc/self/fd/%d", job_fd);
+    if (mount(src, MOUNT_WORK_DIR, NULL, MS_BIND, NULL) != 0
+        || mount(NULL, MOUNT_WORK_DIR, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL) != 0)
+        return box_fail(err, errlen, "bind job dir on %s", MOUNT_WORK_DIR);
+    return 0;
+}
+
+int mount_clear_run_dirs(char *err, size_t errlen)
+{
+    /* MNT_DETACH takes the job files bound below /box along */
+    if (umount2(MOUNT_WORK_DIR, MNT_DETACH) != 0 && errno != EINVAL)
+        return box_fail(err, errlen, "unmount %s", MOUNT_WORK_DIR);
+    if (umount2("/tmp", MNT_DETACH) != 0 && errno != EINVAL)
+        return box_fail(err, errlen, "unmount /tmp");
+    return 0;
 }
 
 /* pivot_root(".", ".") stacks the old root under the new one; detaching it
@@ -293,8 +334,6 @@ static int enter_root(const struct root *r)
 int mount_build_root(const struct box_plan *p, char *err, size_t errlen)
 {
     struct root r = {.dir = p->root_dir, .err = err, .errlen = errlen};
-    char tmp_options[64];
-    snprintf(tmp_options, sizeof tmp_options, "size=%uk,mode=1777", p->spec->limits.tmpfs_kb);
 
     /* nothing mounted below may propagate back to the host */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
@@ -309,10 +348,15 @@ int mount_build_root(const struct box_plan *p, char *err, size_t errlen)
     for (const char *const *path = p->spec->ro_binds; path && *path; path++)
         if (bind_host_path(&r, *path, true) != 0)
             return -1;
+    /* /tmp and the work dir are mounted afresh for every run */
     if (build_proc(&r) != 0
         || build_dev(&r) != 0
-        || mount_tmpfs(&r, "/tmp", MS_NOSUID | MS_NODEV, tmp_options) != 0
-        || build_work_dir(&r, p) != 0)
+        || make_mountpoint(&r, "/tmp", true) != 0
+        || make_mountpoint(&r, MOUNT_WORK_DIR, true) != 0)
         return -1;
-    return enter_root(&r);
+    int job = stage_job_dir(&r, p);
+    if (job < 0 || enter_root(&r) == 0)
+        return job;
+    close(job);
+    return -1;
 }

@@ -46,6 +46,7 @@ int runner_init(struct runner *r, const struct box_config *box, unsigned slot,
 
 void runner_close(struct runner *r)
 {
+    box_slot_close(&r->warm);
     if (r->dir_fd >= 0)
         close(r->dir_fd);
     r->dir_fd = -1;
@@ -155,7 +156,7 @@ static int run_in_box(struct runner *r, const char *cmd, const struct language *
         .cancel = r->cancel,
     };
     memset(res, 0, sizeof *res);
-    int rc = box_run(r->box, &spec, res);
+    int rc = box_run(r->box, &r->warm, &spec, res);
     text_free_argv(argv);
     return rc;
 }

@@ -7,25 +7,34 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static struct box_config cfg = {.box_dir = "/tmp/coderun-boxtest", .uid_base = 64900};
 static const char *const env[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL};
 static char job_dir[PATH_MAX];
+static struct box_slot slot;
 
-static struct box_result run_sh(const char *script, const char *input, size_t len)
+static struct box_result run_sh_with(const char *script, const char *input, size_t len,
+                                     const char *const *binds)
 {
     const char *argv[] = {"/bin/sh", "-c", script, NULL};
     struct box_spec spec = {
         .argv = argv, .env = env, .job_dir = job_dir, .stdin_data = input, .stdin_len = len,
+        .ro_binds = binds,
         .limits = {.cpu_ms = 1000, .wall_ms = 2000, .memory_kb = 65536, .output_kb = 16,
                    .pids = 16, .tmpfs_kb = 4096},
         .slot = 5,
     };
     struct box_result res;
-    box_run(&cfg, &spec, &res);
+    box_run(&cfg, &slot, &spec, &res);
     return res;
+}
+
+static struct box_result run_sh(const char *script, const char *input, size_t len)
+{
+    return run_sh_with(script, input, len, NULL);
 }
 
 static void expect(const char *name, const char *script, enum box_verdict want, const char *out)
@@ -69,19 +78,46 @@ int main(void)
     is_str(res.err, "oops\n", "stderr is captured");
     box_result_free(&res);
 
+    /* The warm slot: one keeper serves run after run, and nothing of one
+     * run reaches the next. */
+    expect("a run leaves files, an orphan and a SysV segment",
+           "echo x >/tmp/left; echo y >left; ipcmk -M 4096 >/dev/null; sleep 100 >/dev/null 2>&1 &",
+           BOX_OK, "");
+    pid_t keeper = slot.keeper;
+    ok(slot.live && keeper > 0, "the slot keeps its keeper");
+    expect("the next run sees none of them",
+           "test -e /tmp/left || test -e left || grep -l sleep /proc/[0-9]*/comm;"
+           " tail -n +2 /proc/sysvipc/shm | wc -l",
+           BOX_OK, "0\n");
+    is_int(slot.keeper, keeper, "  and ran in the same keeper");
+    ok(kill(keeper, 0) == 0, "  which is alive between runs");
+    expect("the staged job dir is out of reach", "ls -a /.job 2>/dev/null || echo hidden",
+           BOX_OK, "hidden\n");
+    expect("a run that is killed", "sleep 10", BOX_TIME_LIMIT, NULL);
+    ok(!slot.live && kill(keeper, 0) != 0, "  takes its keeper along");
+    expect("the next run gets a new keeper", "echo fresh", BOX_OK, "fresh\n");
+    ok(slot.live && slot.keeper != keeper, "  which the slot keeps");
+    keeper = slot.keeper;
+    const char *const binds[] = {"/usr/share", NULL};
+    res = run_sh_with("echo bound", "", 0, binds);
+    is_str(res.out, "bound\n", "other binds run");
+    ok(slot.keeper != keeper && kill(keeper, 0) != 0, "  in a keeper built for them");
+    box_result_free(&res);
+
     const char *argv[] = {"/nonexistent", NULL};
     struct box_spec bad = {.argv = argv, .env = env, .job_dir = job_dir,
                            .limits = {.cpu_ms = 1000, .wall_ms = 2000, .memory_kb = 65536,
                                       .output_kb = 16, .pids = 16, .tmpfs_kb = 4096}};
-    box_run(&cfg, &bad, &res);
+    box_run(&cfg, &slot, &bad, &res);
     is_int(res.verdict, BOX_INTERNAL_ERROR, "a failing exec is an internal error");
     ok(strstr(res.reason, "execve /nonexistent") != NULL, "  with the reason");
     box_result_free(&res);
 
     bad.job_dir = "/nonexistent-dir";
     argv[0] = "/bin/true";
-    box_run(&cfg, &bad, &res);
+    box_run(&cfg, &slot, &bad, &res);
     is_int(res.verdict, BOX_INTERNAL_ERROR, "a missing job dir is an internal error");
     box_result_free(&res);
+    box_slot_close(&slot);
     return done_testing();
 }
