@@ -18,10 +18,14 @@ APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null) \
 SANDBOXD_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIE \
                   -I/usr/include/postgresql -DSQL_DIR='"$(CURDIR)/sql"'
 SANDBOXD_LIBS   = -lpq -lseccomp -ljson-c -lcrypto -lpthread
+# sandboxd itself only runs boxes (`sandboxd run`) and hands every other
+# command to sandboxd-db: no libpq or OpenSSL to load when it starts.
+SANDBOXD_RUN_LIBS = -lseccomp -ljson-c -lpthread
 LINK_HARDEN     = -pie -Wl,-z,relro -Wl,-z,now
 
-# Everything in sandboxd/ but main.c is a library the unit tests link.
-SANDBOXD_LIB_SRC = $(filter-out sandboxd/main.c,$(wildcard sandboxd/*.c))
+# Everything in sandboxd/ but the two mains is a library the unit tests link.
+SANDBOXD_MAINS   = sandboxd/main.c sandboxd/main_db.c
+SANDBOXD_LIB_SRC = $(filter-out $(SANDBOXD_MAINS),$(wildcard sandboxd/*.c))
 SANDBOXD_LIB_OBJ = $(SANDBOXD_LIB_SRC:sandboxd/%.c=$(BUILD)/sandboxd/%.o)
 
 # mod_coderun.c and *_httpd.c are httpd glue; the rest is httpd-free (APR and
@@ -44,7 +48,7 @@ UNIT_BIN  = $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 .SECONDARY:
 all: module daemon unit
 
-daemon: $(BUILD)/sandboxd/sandboxd
+daemon: $(BUILD)/sandboxd/sandboxd $(BUILD)/sandboxd/sandboxd-db
 module: $(BUILD)/mod_coderun.so
 unit: $(UNIT_BIN)
 
@@ -56,6 +60,9 @@ $(BUILD)/libsandboxd.a: $(SANDBOXD_LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/sandboxd/sandboxd: $(BUILD)/sandboxd/main.o $(BUILD)/libsandboxd.a
+	$(CC) $(SAN) $(LINK_HARDEN) -o $@ $^ $(SANDBOXD_RUN_LIBS)
+
+$(BUILD)/sandboxd/sandboxd-db: $(BUILD)/sandboxd/main_db.o $(BUILD)/libsandboxd.a
 	$(CC) $(SAN) $(LINK_HARDEN) -o $@ $^ $(SANDBOXD_LIBS)
 
 # apxs compiles next to the sources, so it works on a copy in $(BUILD): two
@@ -97,7 +104,7 @@ install: all
 	install -d $(DESTDIR)$$($(APXS) -q LIBEXECDIR) $(DESTDIR)$(PREFIX)/sbin \
 	    $(DESTDIR)$(SHARE_DIR)/sql $(DESTDIR)$(ETC_DIR) $(DESTDIR)$(UNIT_DIR)
 	install -m 644 $(BUILD)/mod_coderun.so $(DESTDIR)$$($(APXS) -q LIBEXECDIR)/mod_coderun.so
-	install -m 755 $(BUILD)/sandboxd/sandboxd $(DESTDIR)$(PREFIX)/sbin/sandboxd
+	install -m 755 $(BUILD)/sandboxd/sandboxd $(BUILD)/sandboxd/sandboxd-db $(DESTDIR)$(PREFIX)/sbin/
 	install -m 644 sql/*.sql $(DESTDIR)$(SHARE_DIR)/sql/
 	install -m 644 mod_coderun/openapi.json mod_coderun/swagger-initializer.js \
 	    languages.conf httpd.conf.sample $(DESTDIR)$(SHARE_DIR)/

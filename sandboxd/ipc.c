@@ -14,52 +14,88 @@ union semun {
     struct seminfo *__buf;
 };
 
-static int clear_shm(void)
+/* Per kind: the highest index in use (and how many exist), the id at an
+ * index (-1 when free), removal by id. */
+static int shm_highest(long *used)
 {
-    struct shm_info info;
-    struct shmid_ds ds;
+    struct shm_info info = {0};
     int max = shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&info);
-    for (int i = 0; max >= 0 && info.used_ids > 0 && i <= max; i++) {
-        int id = shmctl(i, SHM_STAT, &ds);
-        if (id >= 0 && shmctl(id, IPC_RMID, NULL) != 0)
-            return -1;
-    }
-    return max < 0 ? -1 : 0;
+    *used = (long)info.used_ids;
+    return max;
 }
 
-static int clear_sem(void)
+static int shm_id_at(int index)
 {
-    struct seminfo info;
-    struct semid_ds ds;
+    struct shmid_ds ds;
+    return shmctl(index, SHM_STAT, &ds);
+}
+
+static int shm_remove(int id)
+{
+    return shmctl(id, IPC_RMID, NULL);
+}
+
+static int sem_highest(long *used)
+{
+    struct seminfo info = {0};
     int max = semctl(0, 0, SEM_INFO, (union semun){.__buf = &info});
-    for (int i = 0; max >= 0 && info.semusz > 0 && i <= max; i++) {
-        int id = semctl(i, 0, SEM_STAT, (union semun){.buf = &ds});
-        if (id >= 0 && semctl(id, 0, IPC_RMID) != 0)
-            return -1;
-    }
-    return max < 0 ? -1 : 0;
+    *used = info.semusz;
+    return max;
 }
 
-static int clear_msg(void)
+static int sem_id_at(int index)
 {
-    struct msginfo info;
-    struct msqid_ds ds;
-    int max = msgctl(0, MSG_INFO, (struct msqid_ds *)(void *)&info);
-    for (int i = 0; max >= 0 && info.msgpool > 0 && i <= max; i++) {
-        int id = msgctl(i, MSG_STAT, &ds);
-        if (id >= 0 && msgctl(id, IPC_RMID, NULL) != 0)
-            return -1;
-    }
-    return max < 0 ? -1 : 0;
+    struct semid_ds ds;
+    return semctl(index, 0, SEM_STAT, (union semun){.buf = &ds});
 }
+
+static int sem_remove(int id)
+{
+    return semctl(id, 0, IPC_RMID);
+}
+
+static int msg_highest(long *used)
+{
+    struct msginfo info = {0};
+    int max = msgctl(0, MSG_INFO, (struct msqid_ds *)(void *)&info);
+    *used = info.msgpool;   /* MSG_INFO: the number of queues */
+    return max;
+}
+
+static int msg_id_at(int index)
+{
+    struct msqid_ds ds;
+    return msgctl(index, MSG_STAT, &ds);
+}
+
+static int msg_remove(int id)
+{
+    return msgctl(id, IPC_RMID, NULL);
+}
+
+static const struct ipc_kind {
+    const char *what;
+    int (*highest)(long *used);
+    int (*id_at)(int index);
+    int (*remove)(int id);
+} kinds[] = {
+    {"shared memory", shm_highest, shm_id_at, shm_remove},
+    {"semaphores", sem_highest, sem_id_at, sem_remove},
+    {"message queues", msg_highest, msg_id_at, msg_remove},
+};
 
 int ipc_clear(char *err, size_t errlen)
 {
-    if (clear_shm() != 0)
-        return box_fail(err, errlen, "remove shared memory");
-    if (clear_sem() != 0)
-        return box_fail(err, errlen, "remove semaphores");
-    if (clear_msg() != 0)
-        return box_fail(err, errlen, "remove message queues");
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        long used;
+        int max = kinds[k].highest(&used);
+        if (max < 0)
+            return box_fail(err, errlen, "list %s", kinds[k].what);
+        for (int i = 0; used > 0 && i <= max; i++) {
+            int id = kinds[k].id_at(i);
+            if (id >= 0 && kinds[k].remove(id) != 0)
+                return box_fail(err, errlen, "remove %s", kinds[k].what);
+        }
+    }
     return 0;
 }

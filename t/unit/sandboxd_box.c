@@ -80,14 +80,15 @@ int main(void)
 
     /* The warm slot: one keeper serves run after run, and nothing of one
      * run reaches the next. */
-    expect("a run leaves files, an orphan and a SysV segment",
-           "echo x >/tmp/left; echo y >left; ipcmk -M 4096 >/dev/null; sleep 100 >/dev/null 2>&1 &",
+    expect("a run leaves files, an orphan and SysV IPC objects",
+           "echo x >/tmp/left; echo y >left; sleep 100 >/dev/null 2>&1 &"
+           " ipcmk -M 4096 >/dev/null && ipcmk -S 2 >/dev/null && ipcmk -Q >/dev/null",
            BOX_OK, "");
     pid_t keeper = slot.keeper;
     ok(slot.live && keeper > 0, "the slot keeps its keeper");
     expect("the next run sees none of them",
            "test -e /tmp/left || test -e left || grep -l sleep /proc/[0-9]*/comm;"
-           " tail -n +2 /proc/sysvipc/shm | wc -l",
+           " cat /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg | grep -v perms | wc -l",
            BOX_OK, "0\n");
     is_int(slot.keeper, keeper, "  and ran in the same keeper");
     ok(kill(keeper, 0) == 0, "  which is alive between runs");
