@@ -355,7 +355,7 @@ sub bring_up {
     remove_tree($DIR);
     make_path("$DIR/build/sandboxd");
     # A snapshot of what `make` built: others rebuild the tree while we run.
-    for my $file ('sandboxd/sandboxd', 'mod_coderun.so') {
+    for my $file ('sandboxd/sandboxd', 'sandboxd/sandboxd-db', 'mod_coderun.so') {
         system('cp', "$Coderun::Stack::BUILD/$file", "$DIR/build/$file") == 0 or die "copy $file failed\n";
     }
     $Coderun::Stack::BUILD = "$DIR/build";

@@ -1,8 +1,9 @@
 /* box: one sandboxed run, as a flat list of steps (DESIGN.md, "The
- * sandbox"): prepare everything the child needs, clone it into new
- * namespaces, put it in the slot's cgroup, watch it (output caps, wall and
- * CPU limits, forbidden calls), reap it and decide the verdict. Any failed
- * step ends the run as BOX_INTERNAL_ERROR with the reason. */
+ * sandbox"): prepare input, pipes and the run's cgroup, make sure the
+ * slot's keeper (init.c) is up and fits, hand it the run, watch it (output
+ * caps, wall and CPU limits, forbidden calls) and decide the verdict. Any
+ * failed step ends the run as BOX_INTERNAL_ERROR with the reason; a run
+ * that had to be killed takes its keeper along. */
 #define _GNU_SOURCE
 #include "box.h"
 #include "boxerr.h"
@@ -201,7 +202,11 @@ static void keeper_stop(struct box_slot *s, struct rusage *ru)
             ;
     }
     free(s->key);
-    *s = (struct box_slot){.live = false};
+    s->key = NULL;
+    s->live = false;
+    s->keeper = 0;
+    s->sock = -1;
+    s->reaped_cpu_ms = 0;
 }
 
 void box_slot_close(struct box_slot *slot)
@@ -231,6 +236,16 @@ static bool keeper_idle(const struct box_slot *s)
     return poll(&pfd, 1, 0) == 0;
 }
 
+static bool keeper_fits(const struct box_slot *s, const struct box_spec *spec)
+{
+    if (!s->live)
+        return false;
+    char *key = slot_key(spec);
+    bool same = key && strcmp(s->key, key) == 0;
+    free(key);
+    return same && keeper_idle(s);
+}
+
 static int keeper_ready(struct box_slot *s, char *err, size_t errlen)
 {
     struct sync_msg m;
@@ -251,14 +266,12 @@ static int keeper_ready(struct box_slot *s, char *err, size_t errlen)
 static int keeper_start(struct box_slot *s, const struct box_config *cfg,
                         const struct box_spec *spec, char *err, size_t errlen)
 {
+    if (keeper_fits(s, spec))
+        return 0;
+    keeper_stop(s, NULL);
     char *key = slot_key(spec);
     if (!key)
         return box_fail(err, errlen, "allocate slot key");
-    if (s->live && strcmp(s->key, key) == 0 && keeper_idle(s)) {
-        free(key);
-        return 0;
-    }
-    keeper_stop(s, NULL);
     char root[PATH_MAX];
     int sv[2];
     struct box_plan plan = {.spec = spec, .root_dir = root, .uid = cfg->uid_base + spec->slot,
@@ -288,7 +301,10 @@ static int keeper_start(struct box_slot *s, const struct box_config *cfg,
         return plan.job_dir_fd < 0 ? box_fail(err, errlen, "open job dir %s", spec->job_dir)
                                    : box_fail(err, errlen, "clone");
     }
-    *s = (struct box_slot){.live = true, .keeper = pid, .sock = sv[0], .key = key};
+    s->live = true;
+    s->keeper = pid;
+    s->sock = sv[0];
+    s->key = key;
     if (keeper_ready(s, err, errlen) != 0) {
         keeper_stop(s, NULL);
         return -1;
