@@ -3,7 +3,8 @@
  * slot's keeper (init.c) is up and fits, hand it the run, watch it (output
  * caps, wall and CPU limits, forbidden calls) and decide the verdict. Any
  * failed step ends the run as BOX_INTERNAL_ERROR with the reason; a run
- * that had to be killed takes its keeper along. */
+ * that had to be killed takes its keeper along. The warm server's inputs
+ * (box_warm_*) are watched the same way but killed through their cgroup. */
 #define _GNU_SOURCE
 #include "box.h"
 #include "boxerr.h"
@@ -89,11 +90,14 @@ int box_init(struct box_config *cfg, char *err, size_t errlen)
 struct run {
     const struct box_spec *spec;
     struct box_slot *slot;
+    struct box_warm *warm;         /* an input of a warm server, else NULL */
+    bool with_channel;             /* a warm server: gets a channel at fd 3 */
     struct cg_slot cg;
     uid_t uid;                     /* the slot's; names the run's cgroup */
     int box_fds[NS_MAX_FDS];       /* the box's ends until they are sent, */
     int nbox_fds;                  /* then the run's cgroup.procs files */
     int ctl, out, err, listener;   /* parent ends; -1 once closed */
+    int channel;                   /* with_channel: our end */
     pid_t pid;                     /* the keeper, once the run was sent */
     struct capture out_cap, err_cap;
     struct timespec start;
@@ -104,6 +108,14 @@ struct run {
     bool setup_failed, violated, cancelled;
     long oom_kills;
     char reason[256];
+};
+
+/* Function mode's warm server (box.h): its own run, started and left
+ * running until box_warm_stop; its inputs go through server.channel. */
+struct box_warm {
+    const struct box_config *cfg;
+    struct box_spec spec;   /* the server's: its limits and cancel flag */
+    struct run server;
 };
 
 static void close_fd(int *fd)
@@ -156,6 +168,8 @@ static int prepare(struct run *r, const struct box_config *cfg, char *err, size_
     const struct box_spec *spec = r->spec;
     int out[2] = {-1, -1}, errp[2] = {-1, -1}, ctl[2] = {-1, -1};
     uid_t id = r->uid = cfg->uid_base + spec->slot;
+    char name[32];
+    snprintf(name, sizeof name, "uid-%u%s", (unsigned)id, r->warm ? "-input" : "");
 
     if (!spec->argv || !spec->argv[0] || spec->argv[0][0] != '/' || !spec->env || !spec->job_dir)
         return box_fail(err, errlen, "box_spec needs an absolute argv[0], env and job_dir");
@@ -184,9 +198,16 @@ static int prepare(struct run *r, const struct box_config *cfg, char *err, size_
     r->err = errp[0], r->box_fds[RUN_FD_ERR] = errp[1];
     r->ctl = ctl[0], r->box_fds[RUN_FD_CTL] = ctl[1];
     r->nbox_fds = RUN_NFDS;
+    if (r->with_channel) {
+        int chan[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) != 0)
+            return box_fail(err, errlen, "create channel");
+        r->channel = chan[0];
+        r->box_fds[r->nbox_fds++] = chan[1];
+    }
     if (hierarchy.kind != CG_NONE
-        && (cg_slot_create(&hierarchy, id, &spec->limits, &r->cg, err, errlen) != 0
-            || cg_slot_open_procs(&r->cg, r->box_fds + RUN_NFDS, err, errlen) != 0))
+        && (cg_slot_create(&hierarchy, name, &spec->limits, &r->cg, err, errlen) != 0
+            || cg_slot_open_procs(&r->cg, r->box_fds + r->nbox_fds, err, errlen) != 0))
         return -1;
     r->nbox_fds += r->cg.ndirs;
     return 0;
@@ -322,7 +343,8 @@ static void close_box_ends(struct run *r)
 static int spawn(struct run *r, char *err, size_t errlen)
 {
     struct run_request req = {.limits = r->spec->limits, .ncgroups = (unsigned)r->cg.ndirs,
-                              .job_dir_writable = r->spec->job_dir_writable};
+                              .job_dir_writable = r->spec->job_dir_writable,
+                              .channel = r->with_channel};
     size_t len = run_request_pack(&req, r->spec->argv, r->spec->env);
     if (len == 0) {
         errno = 0;
@@ -337,10 +359,13 @@ static int spawn(struct run *r, char *err, size_t errlen)
 }
 
 /* Killing the keeper, pid 1 of the box, makes the kernel kill its whole pid
- * namespace; the slot starts a new keeper for its next run. */
+ * namespace; the slot starts a new keeper for its next run. An input of a
+ * warm server is killed through its cgroup: server and keeper stay. */
 static void kill_box(struct run *r)
 {
-    if (!r->killed && r->pid > 0)
+    if (!r->killed && r->warm)
+        cg_slot_kill(&r->cg);
+    else if (!r->killed && r->pid > 0)
         kill(r->pid, SIGKILL);
     r->killed = true;
 }
@@ -379,6 +404,9 @@ static void read_control(struct run *r)
         r->cpu_us = m.cpu_us;
         r->maxrss_kb = m.maxrss_kb;
         r->have_status = true;
+        /* what an input left running would keep its pipes open */
+        if (r->warm)
+            cg_slot_kill(&r->cg);
     } else if (m.type == SYNC_LISTENER && passed >= 0 && r->listener < 0) {
         r->listener = passed;
         passed = -1;
@@ -386,11 +414,17 @@ static void read_control(struct run *r)
     close_fd(&passed);
 }
 
+/* An input's forbidden calls arrive on its server's listener. */
+static int *listener_of(struct run *r)
+{
+    return r->warm ? &r->warm->server.listener : &r->listener;
+}
+
 static void read_listener(struct run *r)
 {
     char reason[sizeof r->reason];
-    if (filter_explain(r->listener, reason, sizeof reason) != 0) {
-        close_fd(&r->listener);   /* every filtered task is gone */
+    if (filter_explain(*listener_of(r), reason, sizeof reason) != 0) {
+        close_fd(listener_of(r));   /* every filtered task is gone */
         return;
     }
     if (!r->violated) {
@@ -417,7 +451,7 @@ static void watch(struct run *r)
     while (r->out >= 0 || r->err >= 0 || r->ctl >= 0) {
         struct pollfd fds[] = {
             {.fd = r->out, .events = POLLIN}, {.fd = r->err, .events = POLLIN},
-            {.fd = r->ctl, .events = POLLIN}, {.fd = r->listener, .events = POLLIN},
+            {.fd = r->ctl, .events = POLLIN}, {.fd = *listener_of(r), .events = POLLIN},
         };
         double left = r->spec->limits.wall_ms - elapsed_ms(&r->start);
         int timeout = r->killed ? 100 : left < CPU_CHECK_MS ? (left > 0 ? (int)left + 1 : 0)
@@ -475,7 +509,9 @@ static void finish(struct run *r, struct box_result *res)
     res->wall_ms = elapsed_ms(&r->start);
     res->cpu_ms = r->cpu_us / 1e3;
     res->memory_kb = r->maxrss_kb;
-    if (r->killed || !r->have_status || r->setup_failed) {
+    if (r->warm) {
+        /* the keeper runs the server, not this input */
+    } else if (r->killed || !r->have_status || r->setup_failed) {
         /* without a cgroup, the keeper's totals less what it reported */
         struct rusage ru = {0};
         double before = r->slot->reaped_cpu_ms;
@@ -518,6 +554,7 @@ static void release(struct run *r)
     close_fd(&r->err);
     close_fd(&r->ctl);
     close_fd(&r->listener);
+    close_fd(&r->channel);
     capture_free(&r->out_cap);
     capture_free(&r->err_cap);
 }
@@ -533,39 +570,134 @@ static const char *limit_reason(enum box_verdict v, const struct run *r)
     }
 }
 
-int box_run(const struct box_config *cfg, struct box_slot *slot, const struct box_spec *spec,
-            struct box_result *res)
+static void run_init(struct run *r, const struct box_spec *spec, struct box_slot *slot)
 {
-    struct run r = {.spec = spec, .slot = slot, .ctl = -1, .out = -1, .err = -1, .listener = -1,
-                    .box_fds = {-1, -1, -1, -1, -1, -1, -1, -1}};
-    memset(res, 0, sizeof *res);
-    char err[sizeof r.reason] = "";
+    *r = (struct run){.spec = spec, .slot = slot, .ctl = -1, .out = -1, .err = -1,
+                      .listener = -1, .channel = -1};
+    for (int i = 0; i < NS_MAX_FDS; i++)
+        r->box_fds[i] = -1;
+}
 
-    if (prepare(&r, cfg, err, sizeof err) != 0 || keeper_start(slot, cfg, spec, err, sizeof err) != 0
-        || spawn(&r, err, sizeof err) != 0) {
-        r.setup_failed = true;
-        snprintf(r.reason, sizeof r.reason, "%s", err);
-        kill_box(&r);
-    }
-    if (r.pid > 0) {
-        watch(&r);
-        finish(&r, res);
+static void setup_failed(struct run *r, const char *err)
+{
+    r->setup_failed = true;
+    snprintf(r->reason, sizeof r->reason, "%s", err);
+    kill_box(r);
+}
+
+/* Everything up to the program's start; a failed step marks the run. */
+static void begin(struct run *r, const struct box_config *cfg)
+{
+    char err[sizeof r->reason] = "";
+    if (prepare(r, cfg, err, sizeof err) != 0
+        || keeper_start(r->slot, cfg, r->spec, err, sizeof err) != 0
+        || spawn(r, err, sizeof err) != 0)
+        setup_failed(r, err);
+}
+
+/* Watches the run to its end, fills res and releases the run. */
+static void end(struct run *r, struct box_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (r->pid > 0) {
+        watch(r);
+        finish(r, res);
     } else {
-        if (r.cg.ndirs > 0)
-            cg_slot_remove(&r.cg);
+        if (r->cg.ndirs > 0)
+            cg_slot_remove(&r->cg);
         res->verdict = BOX_INTERNAL_ERROR;
         res->exit_code = -1;
     }
-    snprintf(res->reason, sizeof res->reason, "%s", limit_reason(res->verdict, &r));
-    res->cancelled = r.cancelled;
-    res->out_truncated = capture_truncated(&r.out_cap);
-    res->err_truncated = capture_truncated(&r.err_cap);
-    if (r.out_cap.buf)
-        res->out = capture_take(&r.out_cap, &res->out_len);
-    if (r.err_cap.buf)
-        res->err = capture_take(&r.err_cap, &res->err_len);
-    release(&r);
+    snprintf(res->reason, sizeof res->reason, "%s", limit_reason(res->verdict, r));
+    res->cancelled = r->cancelled;
+    res->out_truncated = capture_truncated(&r->out_cap);
+    res->err_truncated = capture_truncated(&r->err_cap);
+    if (r->out_cap.buf)
+        res->out = capture_take(&r->out_cap, &res->out_len);
+    if (r->err_cap.buf)
+        res->err = capture_take(&r->err_cap, &res->err_len);
+    release(r);
+}
+
+int box_run(const struct box_config *cfg, struct box_slot *slot, const struct box_spec *spec,
+            struct box_result *res)
+{
+    struct run r;
+    run_init(&r, spec, slot);
+    begin(&r, cfg);
+    end(&r, res);
     return 0;
+}
+
+/* The server is ready once its seccomp listener arrived: it execs next. */
+static int await_listener(struct run *r)
+{
+    while (r->listener < 0 && r->ctl >= 0 && !r->setup_failed) {
+        struct pollfd pfd = {.fd = r->ctl, .events = POLLIN};
+        double left = r->spec->limits.wall_ms - elapsed_ms(&r->start);
+        if (left <= 0 || poll(&pfd, 1, (int)left + 1) != 1)
+            return -1;
+        read_control(r);
+    }
+    return r->listener >= 0 && !r->setup_failed ? 0 : -1;
+}
+
+struct box_warm *box_warm_start(const struct box_config *cfg, struct box_slot *slot,
+                                const struct box_spec *spec)
+{
+    /* an input's CPU, memory and leftovers are its cgroup's */
+    if (hierarchy.kind == CG_NONE)
+        return NULL;
+    struct box_warm *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->cfg = cfg;
+    w->spec = *spec;
+    run_init(&w->server, &w->spec, slot);
+    w->server.with_channel = true;
+    begin(&w->server, cfg);
+    if (!w->server.setup_failed && await_listener(&w->server) == 0)
+        return w;
+    box_warm_stop(w);
+    return NULL;
+}
+
+/* The input's descriptors and cgroup.procs files go to the server, which
+ * forks a child for them. */
+static int hand_input(struct run *r, char *err, size_t errlen)
+{
+    static const char request = 'i';
+    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    if (r->warm->server.channel < 0
+        || ns_send(r->warm->server.channel, &request, 1, r->box_fds, r->nbox_fds) != 0)
+        return box_fail(err, errlen, "send the input to the warm server");
+    r->pid = r->warm->server.pid;
+    close_box_ends(r);
+    return 0;
+}
+
+bool box_warm_run(struct box_warm *w, const struct box_spec *spec, struct box_result *res)
+{
+    struct run r;
+    char err[sizeof r.reason] = "";
+    run_init(&r, spec, w->server.slot);
+    r.warm = w;
+    if (prepare(&r, w->cfg, err, sizeof err) != 0 || hand_input(&r, err, sizeof err) != 0)
+        setup_failed(&r, err);
+    end(&r, res);
+    return r.have_status;
+}
+
+void box_warm_stop(struct box_warm *w)
+{
+    if (!w)
+        return;
+    struct box_result res;
+    close_fd(&w->server.channel);   /* the server's loop ends */
+    clock_gettime(CLOCK_MONOTONIC, &w->server.start);   /* a wall limit to exit in */
+    end(&w->server, &res);
+    box_result_free(&res);
+    free(w);
 }
 
 void box_result_free(struct box_result *res)

@@ -94,4 +94,20 @@ int box_run(const struct box_config *cfg, struct box_slot *slot,
 
 void box_result_free(struct box_result *res);
 
+/* Function mode's warm start: a server program (spec->argv) that stays in
+ * the slot's box for a whole job, finds a channel at fd 3 and forks a child
+ * per input. Each input gets its own stdin, stdout, stderr and cgroup (the
+ * child writes 0 into the cgroup.procs files it is handed), limits and
+ * verdict, exactly as box_run would; a child's leftovers are killed with
+ * its cgroup. Inputs of one job share the server's /tmp and /box.
+ * box_warm_start returns NULL when the server cannot start (or there is no
+ * cgroup to measure inputs by); box_warm_run returns false, with res to be
+ * freed and ignored, when the server did not take the input: run it cold
+ * with box_run and stop the server. */
+struct box_warm;
+struct box_warm *box_warm_start(const struct box_config *cfg, struct box_slot *slot,
+                                const struct box_spec *spec);
+bool box_warm_run(struct box_warm *w, const struct box_spec *spec, struct box_result *res);
+void box_warm_stop(struct box_warm *w);
+
 #endif

@@ -275,7 +275,7 @@ static int set_limits_v1(const char *memory, const char *pids_dir, const struct 
     return write_file(memory, "memory.swappiness", "0");
 }
 
-int cg_slot_create(const struct cg_hier *h, unsigned uid, const struct box_limits *l,
+int cg_slot_create(const struct cg_hier *h, const char *name, const struct box_limits *l,
                    struct cg_slot *s, char *err, size_t errlen)
 {
     const char *bases[3] = {h->v2};
@@ -287,7 +287,7 @@ int cg_slot_create(const struct cg_hier *h, unsigned uid, const struct box_limit
         bases[2] = h->cpuacct[0] ? h->cpuacct : NULL;
     }
     for (int i = 0; i < 3 && bases[i]; i++) {
-        if (snprintf(s->dirs[i], PATH_MAX, "%s/uid-%u", bases[i], uid) >= PATH_MAX) {
+        if (snprintf(s->dirs[i], PATH_MAX, "%s/%s", bases[i], name) >= PATH_MAX) {
             errno = ENAMETOOLONG;
             return box_fail(err, errlen, "cgroup path");
         }
@@ -298,7 +298,7 @@ int cg_slot_create(const struct cg_hier *h, unsigned uid, const struct box_limit
     int rc = h->kind == CG_V2 ? set_limits_v2(s->dirs[0], l)
                               : set_limits_v1(s->dirs[0], s->dirs[1], l);
     if (rc != 0)
-        return box_fail(err, errlen, "set cgroup limits in uid-%u", uid);
+        return box_fail(err, errlen, "set cgroup limits in %s", name);
     return 0;
 }
 
@@ -339,11 +339,20 @@ int cg_slot_stats(const struct cg_slot *s, struct cg_stats *st)
     return peak < 0 ? -1 : 0;
 }
 
+void cg_slot_kill(const struct cg_slot *s)
+{
+    if (s->kind == CG_V2 && write_file(s->dirs[0], "cgroup.kill", "1") == 0)
+        return;   /* Linux 5.14+ */
+    for (int i = 0; i < s->ndirs; i++)
+        kill_members(s->dirs[i]);
+}
+
 int cg_slot_remove(const struct cg_slot *s)
 {
     int rc = 0;
+    /* v1: remove_dir kills the members only if there are any */
     if (s->kind == CG_V2)
-        write_file(s->dirs[0], "cgroup.kill", "1");   /* Linux 5.14+; else kill_members */
+        cg_slot_kill(s);
     for (int i = 0; i < s->ndirs; i++)
         if (remove_dir(s->dirs[i]) != 0)
             rc = -1;

@@ -45,12 +45,16 @@ const char *cg_mode_name(enum cg_kind kind);
  * leaf "daemon" child if dir holds processes) and create dir/coderun. */
 int cg_v2_prepare(const char *dir, char *out, size_t outlen);
 
-int cg_slot_create(const struct cg_hier *h, unsigned uid, const struct box_limits *l,
+/* coderun/NAME in each hierarchy ("uid-U": unique per slot and daemon),
+ * emptied and made afresh, with the limits set. */
+int cg_slot_create(const struct cg_hier *h, const char *name, const struct box_limits *l,
                    struct cg_slot *s, char *err, size_t errlen);
 /* Opens each directory's cgroup.procs into fds[0..ndirs): the box's
  * program writes "0" to them to move itself in before it starts. */
 int cg_slot_open_procs(const struct cg_slot *s, int *fds, char *err, size_t errlen);
 int cg_slot_stats(const struct cg_slot *s, struct cg_stats *st);
+/* Kills every process in the slot. */
+void cg_slot_kill(const struct cg_slot *s);
 /* Kills what is left and removes the slot's directories. */
 int cg_slot_remove(const struct cg_slot *s);
 

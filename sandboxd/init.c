@@ -115,7 +115,7 @@ static int bind_stdio(char *err, size_t errlen)
 {
     if (dup2(BOX_FD_IN, 0) < 0 || dup2(BOX_FD_OUT, 1) < 0 || dup2(BOX_FD_ERR, 2) < 0)
         return box_fail(err, errlen, "dup2 stdio");
-    if (close_range(BOX_FD_IN, ~0U, 0) != 0)
+    if (close_range(BOX_FD_IN, BOX_FD_ERR, 0) != 0)
         return box_fail(err, errlen, "close_range");
     return 0;
 }
@@ -136,10 +136,10 @@ __attribute__((noreturn)) static void program_main(const struct box_plan *p,
                                                    int nfds)
 {
     char err[sizeof ((struct sync_msg *)0)->text];
-    int listener = -1;
-    if (join_cgroups(fds + RUN_NFDS, nfds - RUN_NFDS, err, sizeof err) != 0)
+    int listener = -1, own = RUN_NFDS + a->req->channel;
+    if (join_cgroups(fds + own, nfds - own, err, sizeof err) != 0)
         fail_setup(fds[RUN_FD_CTL], err);
-    if (take_fds(fds, RUN_NFDS, BOX_FD_CTL, err, sizeof err) != 0)
+    if (take_fds(fds, own, BOX_FD_CTL, err, sizeof err) != 0)
         fail_setup(fds[RUN_FD_CTL], err);
     if (unshare(CLONE_NEWCGROUP) != 0) {
         box_fail(err, sizeof err, "unshare cgroup namespace");
@@ -160,6 +160,9 @@ __attribute__((noreturn)) static void program_main(const struct box_plan *p,
     if (sync_send_fd(BOX_FD_CTL, listener) != 0)
         fail_setup(BOX_FD_CTL, "send seccomp listener");
     close(listener);
+    /* the channel takes the control socket's place, kept across exec */
+    if (a->req->channel && (dup2(BOX_FD_CHANNEL, BOX_FD_CTL) < 0 || close(BOX_FD_CHANNEL) != 0))
+        fail_setup(BOX_FD_CTL, "place the channel");
     execve(a->argv[0], (char *const *)a->argv, (char *const *)a->env);
     box_fail(err, sizeof err, "execve %s", a->argv[0]);
     fail_setup(BOX_FD_CTL, err);
@@ -255,7 +258,7 @@ static void serve_run(const struct box_plan *p)
     long len = ns_recv(KEEPER_FD_SOCK, &req, sizeof req, fds, &nfds);
     if (len <= 0)
         _exit(0);   /* the daemon closed the slot */
-    if (unpack(&args, &req, len) != 0 || nfds != RUN_NFDS + (int)req.ncgroups)
+    if (unpack(&args, &req, len) != 0 || nfds != RUN_NFDS + req.channel + (int)req.ncgroups)
         _exit(127);
     int ctl = fds[RUN_FD_CTL];
     if (mount_run_dirs(&req.limits, req.job_dir_writable, p->uid, p->gid, KEEPER_FD_JOB,

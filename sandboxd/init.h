@@ -27,14 +27,15 @@ struct box_plan {
 };
 
 /* One run, sent over the slot socket with the run's control socket, stdin,
- * stdout and stderr attached (in that order), then ncgroups cgroup.procs
- * files. */
+ * stdout and stderr attached (in that order), then with channel set a
+ * socket the program finds at fd 3, then ncgroups cgroup.procs files. */
 #define RUN_TEXT_MAX 8192
 #define RUN_WORDS_MAX 128
 enum { RUN_FD_CTL, RUN_FD_IN, RUN_FD_OUT, RUN_FD_ERR, RUN_NFDS };
 struct run_request {
     struct box_limits limits;
     bool job_dir_writable;
+    bool channel;
     unsigned ncgroups;
     unsigned argc, envc;
     char text[RUN_TEXT_MAX];   /* argv then env, each NUL-terminated */
@@ -46,7 +47,7 @@ size_t run_request_pack(struct run_request *req, const char *const *argv,
 
 /* Descriptor numbers: the keeper's, then the program's before exec. */
 enum { KEEPER_FD_SOCK = 3, KEEPER_FD_JOB, KEEPER_FD_FIRST_FREE };
-enum { BOX_FD_CTL = 3, BOX_FD_IN, BOX_FD_OUT, BOX_FD_ERR, BOX_FD_FIRST_FREE };
+enum { BOX_FD_CTL = 3, BOX_FD_IN, BOX_FD_OUT, BOX_FD_ERR, BOX_FD_CHANNEL, BOX_FD_FIRST_FREE };
 
 __attribute__((noreturn)) void init_main(const struct box_plan *plan);
 

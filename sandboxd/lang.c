@@ -18,6 +18,9 @@ static void language_free(struct language *l)
     free(l->version);
     free(l->template);
     free(l->problem_template);
+    free(l->warm);
+    free(l->warm_source);
+    free(l->warm_run);
     text_free_argv(l->binds);
     free(l->version_text);
 }
@@ -78,6 +81,9 @@ static int set_key(struct language *l, const char *key, const char *value)
         {"version", offsetof(struct language, version)},
         {"template", offsetof(struct language, template)},
         {"problem_template", offsetof(struct language, problem_template)},
+        {"warm", offsetof(struct language, warm)},
+        {"warm_source", offsetof(struct language, warm_source)},
+        {"warm_run", offsetof(struct language, warm_run)},
     };
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         if (strcmp(key, strings[i].key) == 0) {
@@ -231,6 +237,12 @@ static const char *check_table(const struct lang_table *t, const char **which)
         if ((t->v[i].template && !strstr(t->v[i].template, "{{code}}"))
             || (t->v[i].problem_template && !strstr(t->v[i].problem_template, "{{code}}")))
             return "template has no {{code}}";
+        const struct language *l = &t->v[i];
+        if (!l->warm != !l->warm_source || !l->warm != !l->warm_run)
+            return "warm, warm_source and warm_run go together";
+        if (l->warm && (!l->template || strchr(l->warm_source, '/')
+                        || strcmp(l->warm_source, l->source) == 0))
+            return "warm needs a template and its own plain warm_source file name";
     }
     return t->n ? NULL : "no languages";
 }

@@ -12,6 +12,10 @@ struct language {
     char *version;           /* command whose output names the version */
     char *template;          /* function-mode wrapper with {{code}}; NULL: none */
     char *problem_template;  /* problem mode: runs {{code}}, evaluates stdin */
+    /* Function mode's warm start (all three or none): a server program,
+     * written to warm_source next to the wrapped code and run once per job
+     * with warm_run, that forks a child per input (see box_warm_*). */
+    char *warm, *warm_source, *warm_run;
     char **binds;            /* extra read-only host paths, NULL-terminated */
     unsigned compile_time_ms;
     unsigned compile_memory_mb;

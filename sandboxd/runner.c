@@ -113,6 +113,19 @@ int runner_template(const struct language *l, const char *mode, const char **tem
     return *template || strcmp(mode, "program") == 0 ? 0 : -1;
 }
 
+static int write_job_file(struct runner *r, const char *name, const char *text,
+                          char *err, size_t errlen)
+{
+    int fd = text ? openat(r->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                           0644) : -1;
+    int rc = fd >= 0 ? write_all(fd, text, strlen(text)) : -1;
+    if (fd >= 0 && close(fd) != 0)
+        rc = -1;
+    if (rc != 0)
+        snprintf(err, errlen, "cannot write %s/%s: %s", r->job_dir, name, strerror(errno));
+    return rc;
+}
+
 int runner_prepare(struct runner *r, const struct language *l, const char *template,
                    const char *code, char *err, size_t errlen)
 {
@@ -121,29 +134,19 @@ int runner_prepare(struct runner *r, const struct language *l, const char *templ
         return -1;
     }
     char *text = template ? lang_wrap(template, code) : strdup(code);
-    int fd = text ? openat(r->dir_fd, l->source,
-                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
-    int rc = fd >= 0 ? write_all(fd, text, strlen(text)) : -1;
-    if (rc != 0)
-        snprintf(err, errlen, "cannot write %s/%s: %s", r->job_dir, l->source, strerror(errno));
-    if (fd >= 0 && close(fd) != 0 && rc == 0) {
-        snprintf(err, errlen, "cannot write %s/%s: %s", r->job_dir, l->source, strerror(errno));
-        rc = -1;
-    }
+    int rc = write_job_file(r, l->source, text, err, errlen);
     free(text);
+    /* the warm server sits next to function mode's wrapped code */
+    if (rc == 0 && l->warm && template == l->template)
+        rc = write_job_file(r, l->warm_source, l->warm, err, errlen);
     return rc;
 }
 
-static int run_in_box(struct runner *r, const char *cmd, const struct language *l,
-                      bool writable, const struct box_limits *lim,
-                      const char *input, size_t len, struct box_result *res)
+static struct box_spec make_spec(struct runner *r, char **argv, const struct language *l,
+                                 bool writable, const struct box_limits *lim,
+                                 const char *input, size_t len)
 {
-    char **argv = text_split_words(cmd);
-    if (!argv || !argv[0]) {
-        text_free_argv(argv);
-        return -1;
-    }
-    struct box_spec spec = {
+    return (struct box_spec){
         .argv = (const char *const *)argv,
         .env = box_env,
         .job_dir = r->job_dir,
@@ -155,10 +158,46 @@ static int run_in_box(struct runner *r, const char *cmd, const struct language *
         .slot = r->slot,
         .cancel = r->cancel,
     };
+}
+
+static int run_in_box(struct runner *r, const char *cmd, const struct language *l,
+                      bool writable, const struct box_limits *lim,
+                      const char *input, size_t len, struct box_result *res)
+{
+    char **argv = text_split_words(cmd);
+    if (!argv || !argv[0]) {
+        text_free_argv(argv);
+        return -1;
+    }
+    struct box_spec spec = make_spec(r, argv, l, writable, lim, input, len);
     memset(res, 0, sizeof *res);
     int rc = box_run(r->box, &r->warm, &spec, res);
     text_free_argv(argv);
     return rc;
+}
+
+/* Function mode's warm server for a job, or NULL (then every input runs
+ * cold). argv stays with the caller until warm_stop. */
+static struct box_warm *warm_start(struct runner *r, const struct language *l,
+                                   const struct box_limits *lim, char ***argv)
+{
+    *argv = text_split_words(l->warm_run);
+    if (!*argv || !(*argv)[0])
+        return NULL;
+    struct box_spec spec = make_spec(r, *argv, l, false, lim, "", 0);
+    return box_warm_start(r->box, &r->warm, &spec);
+}
+
+/* One input through the warm server; false: it must run cold. */
+static bool warm_exec(struct runner *r, struct box_warm *w, char **argv,
+                      const struct language *l, const struct box_limits *lim,
+                      const char *input, size_t len, struct box_result *res)
+{
+    struct box_spec spec = make_spec(r, argv, l, false, lim, input, len);
+    if (box_warm_run(w, &spec, res))
+        return true;
+    box_result_free(res);
+    return false;
 }
 
 int runner_compile(struct runner *r, const struct language *l, struct box_result *res)
@@ -295,22 +334,36 @@ static int run_code(struct runner *r, const struct language *l, const char *temp
     runner_limits(&lim, job->time_ms, job->memory_mb, job->output_kb);
     /* execution_time covers the cases only, not writing or compiling. */
     double start = now_s();
-    for (size_t i = 0; i < job->ncases; i++) {
+    /* One interpreter start per job instead of one per input, when the
+     * language has a warm server and there is more than one input. */
+    char **warm_argv = NULL;
+    struct box_warm *warm = l->warm && template == l->template && job->ncases > 1
+                          ? warm_start(r, l, &lim, &warm_argv) : NULL;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < job->ncases; i++) {
         struct box_result res;
-        if (runner_exec(r, l, &lim, job->inputs[i], strlen(job->inputs[i]), &res) != 0) {
-            fail(out, JOB_RETRY, "sandbox run could not start");
-            return -1;
+        size_t len = strlen(job->inputs[i]);
+        bool done = warm && warm_exec(r, warm, warm_argv, l, &lim, job->inputs[i], len, &res);
+        if (!done && warm) {
+            box_warm_stop(warm);
+            warm = NULL;
         }
-        if (res.cancelled) {
+        if (!done && runner_exec(r, l, &lim, job->inputs[i], len, &res) != 0) {
+            fail(out, JOB_RETRY, "sandbox run could not start");
+            rc = -1;
+        } else if (res.cancelled) {
             fail(out, JOB_CANCELLED, res.reason);
             box_result_free(&res);
-            return -1;
+            rc = -1;
+        } else {
+            store_case(&cases[i], &res);
+            box_result_free(&res);
         }
-        store_case(&cases[i], &res);
-        box_result_free(&res);
     }
+    box_warm_stop(warm);
+    text_free_argv(warm_argv);
     out->execution_time += now_s() - start;
-    return 0;
+    return rc;
 }
 
 void runner_job(struct runner *r, const struct lang_table *langs,

@@ -84,7 +84,7 @@ static void test_v2(void)
 
     struct cg_slot s;
     char err[256];
-    is_int(cg_slot_create(&h, 3, &limits, &s, err, sizeof err), 0, "slot created");
+    is_int(cg_slot_create(&h, "uid-3", &limits, &s, err, sizeof err), 0, "slot created");
     is_int(s.ndirs, 1, "one directory in v2");
     snprintf(want, sizeof want, "%s/coderun/uid-3", own);
     is_str(s.dirs[0], want, "named by the box's uid");
@@ -132,7 +132,7 @@ static void test_v1(void)
 
     struct cg_slot s;
     char err[256];
-    is_int(cg_slot_create(&h, 1, &limits, &s, err, sizeof err), 0, "v1 slot created");
+    is_int(cg_slot_create(&h, "uid-1", &limits, &s, err, sizeof err), 0, "v1 slot created");
     is_int(s.ndirs, 3, "memory, pids and cpuacct dirs");
     is_str(get(s.dirs[0], "memory.limit_in_bytes"), "67108864", "memory limit");
     is_str(get(s.dirs[0], "memory.swappiness"), "0", "no memsw: swappiness 0");

@@ -85,6 +85,11 @@ int main(void)
     parse_error("[a]\nsource = x\n", "f: a: needs source and run", "missing run");
     parse_error("[a]\nsource = x\nrun = y\ntemplate <<E\nnothing\nE\n",
                 "f: a: template has no {{code}}", "template without {{code}}");
+    parse_error("[a]\nsource = x\nrun = y\nwarm = s\nwarm_source = w.py\n",
+                "f: a: warm, warm_source and warm_run go together", "warm without warm_run");
+    parse_error("[a]\nsource = x\nrun = y\nwarm = s\nwarm_source = x\nwarm_run = /bin/w\n",
+                "f: a: warm needs a template and its own plain warm_source file name",
+                "warm without a template");
     parse_error("[A b]\n", "f:1: language names are lowercase letters, digits, _ + -", "bad name");
     parse_error("# nothing\n", "f: no languages", "empty file");
 
