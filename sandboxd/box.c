@@ -165,7 +165,9 @@ static int own_job_dir(const struct box_spec *spec, uid_t id, char *err, size_t 
 /* Everything the run needs besides the keeper: input, pipes, cgroup. */
 static int prepare(struct run *r, const struct box_config *cfg, char *err, size_t errlen)
 {
-    const struct box_spec *spec = r->spec;
+    /* run_init set it; the analyzer does not follow run_init from
+     * box_warm_start and takes the heap block's spec as unset */
+    const struct box_spec *spec = r->spec;   // NOLINT(clang-analyzer-core.uninitialized.Assign)
     int out[2] = {-1, -1}, errp[2] = {-1, -1}, ctl[2] = {-1, -1};
     uid_t id = r->uid = cfg->uid_base + spec->slot;
     char name[32];
@@ -572,8 +574,10 @@ static const char *limit_reason(enum box_verdict v, const struct run *r)
 
 static void run_init(struct run *r, const struct box_spec *spec, struct box_slot *slot)
 {
-    *r = (struct run){.spec = spec, .slot = slot, .ctl = -1, .out = -1, .err = -1,
-                      .listener = -1, .channel = -1};
+    memset(r, 0, sizeof *r);
+    r->spec = spec;
+    r->slot = slot;
+    r->ctl = r->out = r->err = r->listener = r->channel = -1;
     for (int i = 0; i < NS_MAX_FDS; i++)
         r->box_fds[i] = -1;
 }
@@ -648,12 +652,12 @@ struct box_warm *box_warm_start(const struct box_config *cfg, struct box_slot *s
     /* an input's CPU, memory and leftovers are its cgroup's */
     if (hierarchy.kind == CG_NONE)
         return NULL;
-    struct box_warm *w = calloc(1, sizeof *w);
+    struct box_warm *w = malloc(sizeof *w);
     if (!w)
         return NULL;
+    run_init(&w->server, &w->spec, slot);
     w->cfg = cfg;
     w->spec = *spec;
-    run_init(&w->server, &w->spec, slot);
     w->server.with_channel = true;
     begin(&w->server, cfg);
     if (!w->server.setup_failed && await_listener(&w->server) == 0)
