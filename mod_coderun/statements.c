@@ -45,7 +45,8 @@ const struct statement coderun_statements[] = {
       " coalesce(signal::text, ''), coalesce(round(cpu_ms::numeric, 3)::float8::text, ''),"
       " coalesce(round(wall_ms::numeric, 3)::float8::text, ''),"
       " coalesce(memory_kb::text, ''), coalesce(output_truncated, false)::text"
-      " FROM coderun.cases WHERE job_id = %s::uuid ORDER BY idx" },
+      /* cases.idx: a bare idx would sort by the idx::text output column */
+      " FROM coderun.cases WHERE job_id = %s::uuid ORDER BY cases.idx" },
     { SQL_PROBLEM_CASES,
       "SELECT coalesce(case_key::text, 'null'), input, coalesce(output, ''),"
       " coalesce(verdict, ''), coalesce(error, ''),"

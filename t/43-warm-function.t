@@ -55,7 +55,9 @@ sub run_inputs {
     is($res->{status}, 202, "queued: @inputs") or diag($res->{content});
     my $done = $stack->wait_result($res->{json}{exec_id}, timeout => 120);
     is($done->{json}{status}, 'finished', "finished: @inputs") or diag(explain($done->{json}));
-    return [sort { $a->{index} <=> $b->{index} } @{ $done->{json}{results} // [] }];
+    my $results = $done->{json}{results} // [];
+    is_deeply([map { $_->{index} } @$results], [0 .. $#inputs], "results in input order: @inputs");
+    return $results;
 }
 
 sub same_as_cold {
