@@ -32,6 +32,9 @@
 
 #define ERR_TAIL_BYTES 4096
 #define CPU_CHECK_MS 25
+/* A warm server reports a killed input at once; one that does not (stopped
+ * by its input, say) takes the whole box down after this long. */
+#define WARM_REPORT_MS 500
 #define ROOT_SUBDIR ".root"
 #define KEEPER_START_MS 10000
 
@@ -105,6 +108,7 @@ struct run {
     int status;
     long cpu_us, maxrss_kb;        /* as the keeper reaped them */
     bool have_status, killed, wall_exceeded, cpu_exceeded, output_exceeded;
+    double killed_ms;              /* when, since start */
     bool setup_failed, violated, cancelled;
     long oom_kills;
     char reason[256];
@@ -365,11 +369,14 @@ static int spawn(struct run *r, char *err, size_t errlen)
  * warm server is killed through its cgroup: server and keeper stay. */
 static void kill_box(struct run *r)
 {
-    if (!r->killed && r->warm)
+    if (r->killed)
+        return;
+    if (r->warm)
         cg_slot_kill(&r->cg);
-    else if (!r->killed && r->pid > 0)
+    else if (r->pid > 0)
         kill(r->pid, SIGKILL);
     r->killed = true;
+    r->killed_ms = elapsed_ms(&r->start);
 }
 
 static void read_output(struct run *r, int *fd, struct capture *cap, size_t limit)
@@ -476,6 +483,11 @@ static void watch(struct run *r)
         if (!r->killed && elapsed_ms(&r->start) > r->spec->limits.wall_ms) {
             r->wall_exceeded = true;
             kill_box(r);
+        }
+        if (r->warm && r->killed && r->ctl >= 0 && r->pid > 0
+            && elapsed_ms(&r->start) > r->killed_ms + WARM_REPORT_MS) {
+            kill(r->pid, SIGKILL);   /* the keeper: everything in the box ends */
+            r->pid = -1;
         }
         /* every CPU_CHECK_MS, not on every wake-up: each read is three
          * cgroup files */

@@ -42,6 +42,9 @@ if input_str == "exit":
 if input_str == "killserver":
     os.kill(os.getppid(), 9)
     return "alive"
+if input_str == "stopserver":
+    os.kill(os.getppid(), 19)
+    return "stopped"
 return input_str[::-1]
 PY
 my %LIMITS = (time_ms => 1000, memory_mb => 128, output_kb => 64);
@@ -83,6 +86,13 @@ my $killed = run_inputs($CODE, qw(parent killserver parent));
 is_deeply([map { $_->{output} } @$killed[0, 2]], [qw(warm cold)],
           'after an input killed the server the rest run cold') or diag(explain($killed));
 same_as_cold($CODE, [$killed->[1]]);   # run again cold: the keeper cannot be killed
+
+# A server stopped by its input never reports: after the wall limit the
+# input's cgroup is killed, then the whole box; the input runs again cold.
+my $stopped = run_inputs($CODE, qw(parent stopserver parent));
+is_deeply([map { $_->{output} } @$stopped[0, 2]], [qw(warm cold)],
+          'after an input stopped the server the rest run cold') or diag(explain($stopped));
+same_as_cold($CODE, [$stopped->[1]]);
 
 my $broken = run_inputs("return (", qw(a b));
 is($broken->[0]{status}, 'runtime_error', 'code that does not compile: runtime_error');
