@@ -667,9 +667,9 @@ struct box_warm *box_warm_start(const struct box_config *cfg, struct box_slot *s
     struct box_warm *w = malloc(sizeof *w);
     if (!w)
         return NULL;
-    run_init(&w->server, &w->spec, slot);
     w->cfg = cfg;
     w->spec = *spec;
+    run_init(&w->server, &w->spec, slot);
     w->server.with_channel = true;
     begin(&w->server, cfg);
     if (!w->server.setup_failed && await_listener(&w->server) == 0)
