@@ -105,6 +105,16 @@ static int bind_host_path(const struct root *r, const char *path, bool required)
     return 0;
 }
 
+/* Binds what fd refers to at dst through its /proc/self/fd link: the bind
+ * follows the descriptor, not a path something could have replaced. */
+static int bind_fd_at(const struct root *r, int fd, const char *dst, bool is_dir,
+                      unsigned long remount_flags)
+{
+    char src[64];
+    snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+    return bind_at(r, src, dst, is_dir, remount_flags);
+}
+
 static int mount_tmpfs(const struct root *r, const char *path, unsigned long flags,
                        const char *options)
 {
@@ -202,11 +212,10 @@ static int bind_job_entry(const struct root *r, int job_fd, const char *name)
     int fd = openat(job_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return box_fail(r->err, r->errlen, "open job file %s", name);
-    char src[64], dst[PATH_MAX];
-    snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+    char dst[PATH_MAX];
     int rc = -1;
     if (snprintf(dst, sizeof dst, "%s/%s", MOUNT_WORK_DIR, name) < (int)sizeof dst)
-        rc = bind_at(r, src, dst, S_ISDIR(st.st_mode), RO_FLAGS);
+        rc = bind_fd_at(r, fd, dst, S_ISDIR(st.st_mode), RO_FLAGS);
     else
         box_fail(r->err, r->errlen, "job file name too long");
     close(fd);
@@ -222,8 +231,8 @@ static int build_readonly_work_dir(const struct root *r, const struct box_limits
     char options[96];
     snprintf(options, sizeof options, "size=%uk,mode=0755,uid=%u,gid=%u",
              lim->tmpfs_kb, (unsigned)uid, (unsigned)gid);
-    if (mount("tmpfs", MOUNT_WORK_DIR, "tmpfs", MS_NOSUID | MS_NODEV, options) != 0)
-        return box_fail(r->err, r->errlen, "mount tmpfs %s", MOUNT_WORK_DIR);
+    if (mount_tmpfs(r, MOUNT_WORK_DIR, MS_NOSUID | MS_NODEV, options) != 0)
+        return -1;
     int dir = openat(job_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0)
         return box_fail(r->err, r->errlen, "open job dir");
@@ -269,18 +278,18 @@ static int stage_job_dir(const struct root *r, const struct box_plan *p)
     int host = reopen_job_dir(r, p);
     if (host < 0)
         return -1;
-    char src[64], full[PATH_MAX];
-    snprintf(src, sizeof src, "/proc/self/fd/%d", host);
-    int rc = bind_at(r, src, MOUNT_STAGE_DIR, true, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV);
+    char full[PATH_MAX];
+    int rc = bind_fd_at(r, host, MOUNT_STAGE_DIR, true, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV);
     close(host);
     if (rc != 0 || path_in_root(r, MOUNT_STAGE_DIR, full) != 0)
         return -1;
     int fd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return box_fail(r->err, r->errlen, "open staged job dir");
-    if (mount("tmpfs", full, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0") != 0) {
+    if (mount_tmpfs(r, MOUNT_STAGE_DIR, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    "size=4k,mode=0") != 0) {
         close(fd);
-        return box_fail(r->err, r->errlen, "cover staged job dir");
+        return -1;
     }
     return fd;
 }
@@ -291,17 +300,13 @@ int mount_run_dirs(const struct box_limits *lim, bool writable, uid_t uid, gid_t
     struct root r = {.dir = "", .err = err, .errlen = errlen};
     char options[64];
     snprintf(options, sizeof options, "size=%uk,mode=1777", lim->tmpfs_kb);
-    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, options) != 0)
-        return box_fail(err, errlen, "mount tmpfs /tmp");
+    /* the mount points exist in the read-only root: mkdir finds them */
+    if (mount_tmpfs(&r, "/tmp", MS_NOSUID | MS_NODEV, options) != 0)
+        return -1;
     if (!writable)
         return build_readonly_work_dir(&r, lim, uid, gid, job_fd);
     /* a compile step writes its results into the job dir itself */
-    char src[64];
-    snprintf(src, sizeof src, "/proc/self/fd/%d", job_fd);
-    if (mount(src, MOUNT_WORK_DIR, NULL, MS_BIND, NULL) != 0
-        || mount(NULL, MOUNT_WORK_DIR, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL) != 0)
-        return box_fail(err, errlen, "bind job dir on %s", MOUNT_WORK_DIR);
-    return 0;
+    return bind_fd_at(&r, job_fd, MOUNT_WORK_DIR, true, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV);
 }
 
 int mount_clear_run_dirs(char *err, size_t errlen)
