@@ -345,6 +345,18 @@ static void close_box_ends(struct run *r)
         close_fd(&r->box_fds[i]);
 }
 
+/* Sends msg with the box's ends of the run to whoever starts it (the
+ * keeper, or a warm server for an input); the run's clock starts here. */
+static int hand_over(struct run *r, int sock, const void *msg, size_t len, pid_t keeper)
+{
+    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    if (sock < 0 || ns_send(sock, msg, len, r->box_fds, r->nbox_fds) != 0)
+        return -1;
+    r->pid = keeper;
+    close_box_ends(r);
+    return 0;
+}
+
 /* Hands the run to the keeper. */
 static int spawn(struct run *r, char *err, size_t errlen)
 {
@@ -356,11 +368,8 @@ static int spawn(struct run *r, char *err, size_t errlen)
         errno = 0;
         return box_fail(err, errlen, "command and environment too long");
     }
-    clock_gettime(CLOCK_MONOTONIC, &r->start);
-    if (ns_send(r->slot->sock, &req, len, r->box_fds, r->nbox_fds) != 0)
+    if (hand_over(r, r->slot->sock, &req, len, r->slot->keeper) != 0)
         return box_fail(err, errlen, "send run to the box");
-    r->pid = r->slot->keeper;
-    close_box_ends(r);
     return 0;
 }
 
@@ -683,12 +692,8 @@ struct box_warm *box_warm_start(const struct box_config *cfg, struct box_slot *s
 static int hand_input(struct run *r, char *err, size_t errlen)
 {
     static const char request = 'i';
-    clock_gettime(CLOCK_MONOTONIC, &r->start);
-    if (r->warm->server.channel < 0
-        || ns_send(r->warm->server.channel, &request, 1, r->box_fds, r->nbox_fds) != 0)
+    if (hand_over(r, r->warm->server.channel, &request, 1, r->warm->server.pid) != 0)
         return box_fail(err, errlen, "send the input to the warm server");
-    r->pid = r->warm->server.pid;
-    close_box_ends(r);
     return 0;
 }
 
