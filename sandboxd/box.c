@@ -81,9 +81,7 @@ int box_init(struct box_config *cfg, char *err, size_t errlen)
         return box_fail(err, errlen, "box_dir too long");
     if (mkdir(root, 0700) != 0 && errno != EEXIST)
         return box_fail(err, errlen, "mkdir %s", root);
-    filter_free(&filter);
-    if (filter_build(&filter, err, errlen) != 0)
-        return -1;
+    filter_program(&filter);
     cg_detect(&hierarchy, "/proc/self/mountinfo", "/proc/self/cgroup");
     snprintf(cfg->mode, sizeof cfg->mode, "%s", cg_mode_name(hierarchy.kind));
     return 0;

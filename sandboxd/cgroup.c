@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "cgroup.h"
 #include "boxerr.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,18 +79,23 @@ static bool has_word(const char *list, const char *word, const char *seps)
     return false;
 }
 
-/* Calls match on each line of path until it returns true. */
-static bool find_line(const char *path, bool (*match)(char *line, void *ctx), void *ctx)
+/* Calls match on each line of text until it returns true; match gets a
+ * copy it may cut up. */
+static bool find_line(const char *text, bool (*match)(char *line, void *ctx), void *ctx)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return false;
     char line[4096];
-    bool found = false;
-    while (!found && fgets(line, sizeof line, f))
-        found = match(line, ctx);
-    fclose(f);
-    return found;
+    for (const char *s = text; s && *s;) {
+        size_t n = strcspn(s, "\n");
+        if (n < sizeof line) {
+            memcpy(line, s, n);
+            line[n] = '\0';
+            if (match(line, ctx))
+                return true;
+        }
+        s += n;
+        s += *s == '\n';
+    }
+    return false;
 }
 
 struct lookup {
@@ -176,10 +182,10 @@ static bool v1_base(const char *mountinfo, const char *self_cgroup, const char *
         && make_dir(out) == 0;
 }
 
-void cg_detect(struct cg_hier *h, const char *mountinfo, const char *self_cgroup)
+/* mountinfo and self_cgroup are the two files' contents. */
+static void detect(struct cg_hier *h, const char *mountinfo, const char *self_cgroup)
 {
     char mnt[PATH_MAX], rel[PATH_MAX], dir[2 * PATH_MAX];
-    memset(h, 0, sizeof *h);
     if (find_mount(mountinfo, NULL, mnt, sizeof mnt)
         && own_path(self_cgroup, "", rel, sizeof rel)
         && snprintf(dir, sizeof dir, "%s%s", mnt, rel) < (int)sizeof dir
@@ -193,6 +199,17 @@ void cg_detect(struct cg_hier *h, const char *mountinfo, const char *self_cgroup
             h->cpuacct[0] = '\0';
         h->kind = CG_V1;
     }
+}
+
+void cg_detect(struct cg_hier *h, const char *mountinfo_path, const char *self_cgroup_path)
+{
+    /* read once: the lookups walk them up to four times */
+    char *mountinfo = text_read_file(mountinfo_path, NULL);
+    char *self_cgroup = text_read_file(self_cgroup_path, NULL);
+    memset(h, 0, sizeof *h);
+    detect(h, mountinfo, self_cgroup);
+    free(mountinfo);
+    free(self_cgroup);
 }
 
 const char *cg_mode_name(enum cg_kind kind)

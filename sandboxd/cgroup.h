@@ -38,7 +38,7 @@ struct cg_stats {
 /* Finds a usable hierarchy from mountinfo and /proc/self/cgroup (paths are
  * parameters so tests can feed their own) and creates the coderun dirs.
  * h->kind is CG_NONE when nothing is writable; never fails otherwise. */
-void cg_detect(struct cg_hier *h, const char *mountinfo, const char *self_cgroup);
+void cg_detect(struct cg_hier *h, const char *mountinfo_path, const char *self_cgroup_path);
 const char *cg_mode_name(enum cg_kind kind);
 
 /* v2: enable the controllers in dir's subtree (moving this process into a

@@ -6,6 +6,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Empties the capability bounding set (what an execve could ever regain):
+ * the keeper does it once, before its first run. */
+int identity_drop_bounding_set(char *err, size_t errlen);
+
+/* Requires the bounding set dropped already. */
 int identity_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
 
 #endif

@@ -303,6 +303,9 @@ void init_main(const struct box_plan *parent_plan)
         box_fail(err, sizeof err, "sethostname");
         fail_setup(KEEPER_FD_SOCK, err);
     }
+    /* the keeper never execs: its own capabilities stay */
+    if (identity_drop_bounding_set(err, sizeof err) != 0)
+        fail_setup(KEEPER_FD_SOCK, err);
     if (sync_send(KEEPER_FD_SOCK, SYNC_READY, 0, NULL) != 0)
         _exit(127);
     for (;;)

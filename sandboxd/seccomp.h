@@ -1,6 +1,6 @@
-/* seccomp: the system call filter. The parent compiles it with libseccomp
- * into a classic BPF program (the child must not allocate); the program
- * installs it last, right before execve. Forbidden calls raise a user
+/* seccomp: the system call filter. libseccomp compiles it into a classic
+ * BPF program at build time (filter_gen.c: the rules are there); the
+ * program installs it last, right before execve. Forbidden calls raise a user
  * notification instead of killing: the parent reads the call's number and
  * architecture from the listener fd, names the call and kills the box, so
  * the verdict is exact and the program cannot intercept it (SIGSYS could be
@@ -11,8 +11,8 @@
 #include <linux/filter.h>
 #include <stddef.h>
 
-int filter_build(struct sock_fprog *prog, char *err, size_t errlen);
-void filter_free(struct sock_fprog *prog);
+/* The prebuilt program; static storage, nothing to free. */
+void filter_program(struct sock_fprog *prog);
 
 /* Child: load prog with a new listener; returns the listener fd or -1. */
 int filter_install(const struct sock_fprog *prog, char *err, size_t errlen);

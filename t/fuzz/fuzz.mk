@@ -74,7 +74,7 @@ fuzz-smoke: fuzz-build
 # Quoted includes resolve next to each file (an -Isandboxd would make
 # <seccomp.h> find sandboxd/seccomp.h instead of libseccomp's).
 LINT_SRC      = $(wildcard mod_coderun/*.c) $(wildcard sandboxd/*.c)
-LINT_INCLUDES = -iquote sandboxd -I/usr/include/apache2 -I/usr/include/apr-1.0 -I/usr/include/postgresql
+LINT_INCLUDES = -iquote sandboxd -iquote $(BUILD)/sandboxd -I/usr/include/apache2 -I/usr/include/apr-1.0 -I/usr/include/postgresql
 LINT_DEFINES  = -DLINUX -D_REENTRANT -D_GNU_SOURCE -DSQL_DIR='"sql"'
 # cppcheck reads no system headers: AF_UNIX stands in for <sys/socket.h>
 # (apr_network_io.h has an #error without it), json_object.h is forced in
@@ -98,7 +98,7 @@ TIDY_CHECKS   = -*,clang-analyzer-*,bugprone-*,cert-*,misc-*,performance-*,porta
 LINT_LOG      = $(BUILD)/lint
 
 # Lists every finding with file:line; fails when there is any.
-lint:
+lint: $(BUILD)/sandboxd/filter_prog.inc
 	@mkdir -p $(LINT_LOG)
 	@rc=0; \
 	$(CPPCHECK) $(LINT_INCLUDES) $(LINT_DEFINES) $(LINT_SRC) 2>$(LINT_LOG)/cppcheck.txt || rc=1; \
