@@ -153,10 +153,15 @@ static int input_fd(const struct box_spec *spec, char *err, size_t errlen)
     return fd;
 }
 
+static int open_job_dir(const struct box_spec *spec)
+{
+    return open(spec->job_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 /* A compile step writes its results into the job dir as the slot user. */
 static int own_job_dir(const struct box_spec *spec, uid_t id, char *err, size_t errlen)
 {
-    int fd = open(spec->job_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open_job_dir(spec);
     if (fd < 0)
         return box_fail(err, errlen, "open job dir %s", spec->job_dir);
     int rc = fchown(fd, id, id);
@@ -261,16 +266,6 @@ static bool keeper_idle(const struct box_slot *s)
     return poll(&pfd, 1, 0) == 0;
 }
 
-static bool keeper_fits(const struct box_slot *s, const struct box_spec *spec)
-{
-    if (!s->live)
-        return false;
-    char *key = slot_key(spec);
-    bool same = key && strcmp(s->key, key) == 0;
-    free(key);
-    return same && keeper_idle(s);
-}
-
 static int keeper_ready(struct box_slot *s, char *err, size_t errlen)
 {
     struct sync_msg m;
@@ -291,12 +286,14 @@ static int keeper_ready(struct box_slot *s, char *err, size_t errlen)
 static int keeper_start(struct box_slot *s, const struct box_config *cfg,
                         const struct box_spec *spec, char *err, size_t errlen)
 {
-    if (keeper_fits(s, spec))
-        return 0;
-    keeper_stop(s, NULL);
     char *key = slot_key(spec);
     if (!key)
         return box_fail(err, errlen, "allocate slot key");
+    if (s->live && strcmp(s->key, key) == 0 && keeper_idle(s)) {
+        free(key);
+        return 0;
+    }
+    keeper_stop(s, NULL);
     char root[PATH_MAX];
     int sv[2];
     struct box_plan plan = {.spec = spec, .root_dir = root, .uid = cfg->uid_base + spec->slot,
@@ -311,7 +308,7 @@ static int keeper_start(struct box_slot *s, const struct box_config *cfg,
         return box_fail(err, errlen, "create slot socket");
     }
     plan.sock_fd = sv[1];
-    plan.job_dir_fd = open(spec->job_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    plan.job_dir_fd = open_job_dir(spec);
     pid_t pid = plan.job_dir_fd >= 0 ? ns_clone(NS_CLONE_FLAGS) : -1;
     if (pid == 0)
         init_main(&plan);

@@ -1,10 +1,11 @@
 /* init: the box side of a slot. The cloned process (the keeper) is pid 1 of
- * the slot's pid namespace: it builds the filesystem once, then serves run
- * requests. For each it mounts a fresh /tmp and /box and starts the program,
- * which moves itself into the run's cgroup, enters a cgroup namespace of its
- * own, takes the slot identity, limits and seccomp filter and execs. The keeper reaps the program, kills and reaps whatever
- * it left behind, unmounts, removes its SysV IPC objects and reports the
- * wait status. */
+ * the slot's pid namespace: it builds the filesystem once and empties its
+ * capability bounding set, then serves run requests. For each it mounts a
+ * fresh /tmp and /box and starts the program, which moves itself into the
+ * run's cgroup, enters a cgroup namespace of its own, takes the slot
+ * identity, limits and seccomp filter and execs. The keeper reaps the
+ * program, kills and reaps whatever it left behind, unmounts, removes its
+ * SysV IPC objects and reports the wait status. */
 #ifndef CODERUN_INIT_H
 #define CODERUN_INIT_H
 

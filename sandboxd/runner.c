@@ -46,7 +46,7 @@ int runner_init(struct runner *r, const struct box_config *box, unsigned slot,
 
 void runner_close(struct runner *r)
 {
-    box_slot_close(&r->warm);
+    box_slot_close(&r->keeper);
     if (r->dir_fd >= 0)
         close(r->dir_fd);
     r->dir_fd = -1;
@@ -171,7 +171,7 @@ static int run_in_box(struct runner *r, const char *cmd, const struct language *
     }
     struct box_spec spec = make_spec(r, argv, l, writable, lim, input, len);
     memset(res, 0, sizeof *res);
-    int rc = box_run(r->box, &r->warm, &spec, res);
+    int rc = box_run(r->box, &r->keeper, &spec, res);
     text_free_argv(argv);
     return rc;
 }
@@ -185,7 +185,7 @@ static struct box_warm *warm_start(struct runner *r, const struct language *l,
     if (!*argv || !(*argv)[0])
         return NULL;
     struct box_spec spec = make_spec(r, *argv, l, false, lim, "", 0);
-    return box_warm_start(r->box, &r->warm, &spec);
+    return box_warm_start(r->box, &r->keeper, &spec);
 }
 
 /* One input through the warm server; false: it must run cold. */

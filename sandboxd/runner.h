@@ -15,7 +15,7 @@ struct runner {
     unsigned slot;
     int dir_fd;              /* the slot's job directory, emptied per job */
     char job_dir[4096];      /* box_dir/slot-N */
-    struct box_slot warm;    /* the slot's keeper, kept between runs */
+    struct box_slot keeper;  /* the slot's keeper, kept between runs */
     const volatile sig_atomic_t *cancel;  /* set: the job's box is killed */
 };
 
