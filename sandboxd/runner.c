@@ -2,6 +2,7 @@
  * then every case through box_run; results made storable (UTF-8, no NUL). */
 #define _GNU_SOURCE   /* asprintf */
 #include "runner.h"
+#include "share.h"
 #include "text.h"
 #include "utf8.h"
 
@@ -317,11 +318,57 @@ static void store_case(struct case_result *c, const struct box_result *res)
     c->output_truncated = res->out_truncated;
 }
 
-/* Write, compile and run one piece of code on every input. 0 when the
- * cases are filled; otherwise out says why the job stops. */
-static int run_code(struct runner *r, const struct language *l, const char *template,
-                    const char *code, const struct job *job, struct case_result *cases,
-                    struct job_outcome *out)
+/* Run the inputs this slot takes from the pass until none is left, one
+ * stops the pass, or *away turns true (a helper's slot got a job). */
+static void run_cases(struct runner *r, struct share_board *b, struct case_share *sh,
+                      const bool *away)
+{
+    const struct language *l = sh->lang;
+    /* One interpreter start for this slot's inputs instead of one per
+     * input, when the language has a warm server and more than one input
+     * is left. */
+    char **warm_argv = NULL;
+    struct box_warm *warm = l->warm && sh->template == l->template && share_left(b, sh) > 1
+                          ? warm_start(r, l, &sh->limits, &warm_argv) : NULL;
+    for (size_t i; share_take(b, sh, &i, away);) {
+        struct box_result res;
+        const char *input = sh->job->inputs[i];
+        size_t len = strlen(input);
+        bool done = warm && warm_exec(r, warm, warm_argv, l, &sh->limits, input, len, &res);
+        if (!done && warm) {
+            box_warm_stop(warm);
+            warm = NULL;
+        }
+        if (!done && runner_exec(r, l, &sh->limits, input, len, &res) != 0) {
+            share_stop(b, sh, JOB_RETRY, "sandbox run could not start");
+            continue;
+        }
+        if (res.cancelled)
+            share_stop(b, sh, JOB_CANCELLED, res.reason);
+        else
+            store_case(&sh->cases[i], &res);
+        box_result_free(&res);
+    }
+    box_warm_stop(warm);
+    text_free_argv(warm_argv);
+}
+
+int runner_help(struct runner *r, struct share_board *b, struct case_share *sh,
+                const bool *away, char *err, size_t errlen)
+{
+    int rc = runner_prepare(r, sh->lang, sh->template, sh->code, err, errlen);
+    if (rc == 0)
+        run_cases(r, b, sh, away);
+    share_leave(b, sh, rc != 0);
+    return rc;
+}
+
+/* Write, compile and run one piece of code on every input, with idle
+ * slots helping when there is no compiled file to share. 0 when the cases
+ * are filled; otherwise out says why the job stops. */
+static int run_code(struct runner *r, struct share_board *b, const struct language *l,
+                    const char *template, const char *code, const struct job *job,
+                    struct case_result *cases, struct job_outcome *out)
 {
     char err[512];
     if (runner_prepare(r, l, template, code, err, sizeof err) != 0) {
@@ -332,41 +379,23 @@ static int run_code(struct runner *r, const struct language *l, const char *temp
         return -1;
     struct box_limits lim;
     runner_limits(&lim, job->time_ms, job->memory_mb, job->output_kb);
+    struct case_share sh;
+    share_init(&sh, l, template, code, job, &lim, cases);
     /* execution_time covers the cases only, not writing or compiling. */
     double start = now_s();
-    /* One interpreter start per job instead of one per input, when the
-     * language has a warm server and there is more than one input. */
-    char **warm_argv = NULL;
-    struct box_warm *warm = l->warm && template == l->template && job->ncases > 1
-                          ? warm_start(r, l, &lim, &warm_argv) : NULL;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < job->ncases; i++) {
-        struct box_result res;
-        size_t len = strlen(job->inputs[i]);
-        bool done = warm && warm_exec(r, warm, warm_argv, l, &lim, job->inputs[i], len, &res);
-        if (!done && warm) {
-            box_warm_stop(warm);
-            warm = NULL;
-        }
-        if (!done && runner_exec(r, l, &lim, job->inputs[i], len, &res) != 0) {
-            fail(out, JOB_RETRY, "sandbox run could not start");
-            rc = -1;
-        } else if (res.cancelled) {
-            fail(out, JOB_CANCELLED, res.reason);
-            box_result_free(&res);
-            rc = -1;
-        } else {
-            store_case(&cases[i], &res);
-            box_result_free(&res);
-        }
-    }
-    box_warm_stop(warm);
-    text_free_argv(warm_argv);
+    if (!l->compile)
+        share_open(b, r->slot, &sh);
+    run_cases(r, b, &sh, NULL);
+    share_close(b, r->slot, &sh);
     out->execution_time += now_s() - start;
+    int rc = sh.state == JOB_FINISHED ? 0 : -1;
+    if (rc != 0)
+        fail(out, sh.state, sh.error ? sh.error : "out of memory");
+    share_destroy(&sh);
     return rc;
 }
 
-void runner_job(struct runner *r, const struct lang_table *langs,
+void runner_job(struct runner *r, struct share_board *b, const struct lang_table *langs,
                 const struct job *job, struct job_outcome *out)
 {
     memset(out, 0, sizeof *out);
@@ -391,9 +420,9 @@ void runner_job(struct runner *r, const struct lang_table *langs,
         return;
     }
     /* Problem mode: the solution first, each in a sandbox of its own. */
-    if (!problem || run_code(r, l, template, job->solution_code ? job->solution_code : "",
+    if (!problem || run_code(r, b, l, template, job->solution_code ? job->solution_code : "",
                              job, out->solution_cases, out) == 0)
-        run_code(r, l, template, job->code, job, out->cases, out);
+        run_code(r, b, l, template, job->code, job, out->cases, out);
 }
 
 static void cases_free(struct case_result *cases, size_t ncases)

@@ -82,9 +82,19 @@ int runner_exec(struct runner *r, const struct language *l, const struct box_lim
  * violation, then the stderr tail, trailing newlines dropped. malloc'd. */
 char *runner_error_text(const struct box_result *res);
 
-/* The whole job; out is filled in every case. */
-void runner_job(struct runner *r, const struct lang_table *langs,
+struct share_board;
+struct case_share;
+
+/* The whole job; out is filled in every case. Idle slots of the board may
+ * take some of its inputs (runner_help). */
+void runner_job(struct runner *r, struct share_board *b, const struct lang_table *langs,
                 const struct job *job, struct job_outcome *out);
+
+/* An idle slot runs inputs of another slot's pass (share_join_locked) in
+ * its own box until none is left or *away; then leaves it. -1 with err
+ * when the code could not be written into this slot's dir. */
+int runner_help(struct runner *r, struct share_board *b, struct case_share *sh,
+                const bool *away, char *err, size_t errlen);
 void job_outcome_free(struct job_outcome *out, size_t ncases);
 
 #endif

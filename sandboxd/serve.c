@@ -1,8 +1,9 @@
 /* serve: the worker daemon. The control thread owns the database: it
  * LISTENs, polls, claims queued jobs for the idle slots in one statement,
  * writes the slots' results in one transaction per batch, heartbeats and
- * republishes languages. Each slot thread runs the job it is handed; no
- * transaction or row lock is held while code runs. SIGTERM: stop claiming,
+ * republishes languages. Each slot thread runs the job it is handed and,
+ * while idle, inputs of another slot's job (share.h); no transaction or
+ * row lock is held while code runs. SIGTERM: stop claiming,
  * let what runs finish for stop_grace_s, then cancel the rest back to the
  * queue and exit 0. SIGHUP: reload languages.conf. A thread of its own
  * takes the signals. */
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "queue.h"
 #include "runner.h"
+#include "share.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -38,6 +40,7 @@ struct slot {
     unsigned index;
     pthread_t thread;
     enum slot_state state;     /* under serve.lock */
+    bool away;                 /* under serve.lock: handed a job while helping */
     struct job job;            /* from ASSIGNED until written */
     struct job_outcome out;    /* DONE */
 };
@@ -52,6 +55,7 @@ struct serve {
     pthread_cond_t wake;       /* a slot was handed a job, or the stop */
     int done_fd;               /* eventfd: a slot has an outcome or ended */
     struct slot *slots;
+    struct share_board board;  /* running jobs' inputs idle slots may take */
     unsigned alive;            /* slot threads still running */
     int republish;             /* languages reloaded, not yet in the table */
     struct config *reloaded;   /* SIGHUP's fresh config, for the control thread */
@@ -124,16 +128,25 @@ static void *slot_main(void *arg)
     }
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        while (sl->state != SLOT_ASSIGNED && !s->stop)
+        struct case_share *help = NULL;
+        while (sl->state != SLOT_ASSIGNED && !s->stop && !(help = share_join_locked(&s->board)))
             pthread_cond_wait(&s->wake, &s->lock);
+        if (help) {
+            pthread_mutex_unlock(&s->lock);
+            if (runner_help(&r, &s->board, help, &sl->away, err, sizeof err) != 0)
+                log_event("help_failed", "error", err, NULL);
+            pthread_mutex_lock(&s->lock);
+            continue;
+        }
         if (sl->state != SLOT_ASSIGNED)
             break;
         struct lang_table *langs = lang_hold(s->langs);
         bool start = !s->stop;
         sl->state = SLOT_RUNNING;
+        sl->away = false;
         pthread_mutex_unlock(&s->lock);
         if (start)
-            runner_job(&r, langs, &sl->job, &sl->out);
+            runner_job(&r, &s->board, langs, &sl->job, &sl->out);
         else    /* handed over as the stop came: back unstarted */
             sl->out = (struct job_outcome){.state = JOB_CANCELLED};
         lang_release(langs);
@@ -223,6 +236,7 @@ static bool claim_for_idle(struct serve *s, PGconn *conn)
         struct slot *sl = &s->slots[s->idle[k]];
         sl->job = s->claimed[k];
         sl->state = SLOT_ASSIGNED;
+        sl->away = true;    /* if it helps another job: back after this input */
     }
     pthread_cond_broadcast(&s->wake);
     pthread_mutex_unlock(&s->lock);
@@ -507,6 +521,10 @@ static int serve_setup(struct serve *s, const struct config *cfg)
     }
     lang_probe_versions(s->langs);
     s->slots = calloc(cfg->slots, sizeof *s->slots);
+    if (share_board_init(&s->board, cfg->slots, &s->lock, &s->wake) != 0) {
+        log_event("start_failed", "error", strerror(errno), NULL);
+        return -1;
+    }
     s->claimed = calloc(cfg->slots < CLAIM_MAX ? cfg->slots : CLAIM_MAX, sizeof *s->claimed);
     s->idle = calloc(cfg->slots, sizeof *s->idle);
     s->done = calloc(cfg->slots, sizeof *s->done);
@@ -530,6 +548,7 @@ static int serve_setup(struct serve *s, const struct config *cfg)
 static void serve_free(struct serve *s)
 {
     free(s->slots);
+    share_board_free(&s->board);
     free(s->claimed);
     free(s->idle);
     free(s->done);

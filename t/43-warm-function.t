@@ -11,7 +11,9 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Coderun::Stack;
 
-my $stack = Coderun::Stack->for_tests;
+# One slot: every input of a job goes through the same server (t/44 has
+# idle slots taking some of them).
+my $stack = Coderun::Stack->for_tests(slots => 1);
 
 my $CODE = <<'PY';
 import os
