@@ -11,6 +11,7 @@ use FindBin;
 use lib "$FindBin::Bin/../t/lib";
 use Coderun::Stack;
 use File::Path qw(make_path remove_tree);
+use File::Temp qw(tempdir);
 use JSON::PP;
 use POSIX qw(WNOHANG);
 use Socket qw(IPPROTO_TCP TCP_NODELAY);
@@ -328,8 +329,10 @@ sub hyperfine_median_ms {
 # `sandboxd run` of a prebuilt static binary: a bench-only language whose run
 # command is the binary, bound read-only into the box (languages.conf binds).
 sub bench_sandbox_overhead {
-    my $bin = "$DIR/bin";
-    make_path($bin, "$DIR/runbox");
+    # Binds may not lie under /tmp (the box mounts its own there), where a
+    # checkout may well be: the binary goes to a directory of its own.
+    my $bin = tempdir('coderun-bench-XXXXXX', DIR => '/var/tmp', CLEANUP => 1);
+    make_path("$DIR/runbox");
     chmod 0755, $DIR, $bin;
     system('gcc', '-O2', '-static', '-o', "$bin/trivial", "$FindBin::Bin/trivial.c") == 0 or die "gcc -static failed\n";
     Coderun::Stack::write_file("$DIR/languages.conf", <<"CONF", 0644);
@@ -391,7 +394,9 @@ CONF
     $stack->up;
 }
 
-END { eval { $stack->down if $stack; 1 } or warn "stopping the bench stack: $@" }
+# local $?: the stack's shutdown runs commands, which must not turn a
+# failed bench into exit status 0.
+END { local $?; eval { $stack->down if $stack; 1 } or warn "stopping the bench stack: $@" }
 $SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
 
 bring_up();
