@@ -56,10 +56,16 @@ void share_close(struct share_board *b, unsigned slot, struct case_share *sh)
     pthread_mutex_unlock(b->lock);
 }
 
+/* Inputs still to take: none once a run stopped the pass. Under the lock. */
+static size_t untaken(const struct case_share *sh)
+{
+    return sh->state == JOB_FINISHED ? sh->job->ncases - sh->next : 0;
+}
+
 bool share_take(struct share_board *b, struct case_share *sh, size_t *i, const bool *away)
 {
     pthread_mutex_lock(b->lock);
-    bool take = sh->state == JOB_FINISHED && sh->next < sh->job->ncases && !(away && *away);
+    bool take = untaken(sh) > 0 && !(away && *away);
     if (take)
         *i = sh->next++;
     pthread_mutex_unlock(b->lock);
@@ -69,7 +75,7 @@ bool share_take(struct share_board *b, struct case_share *sh, size_t *i, const b
 size_t share_left(struct share_board *b, struct case_share *sh)
 {
     pthread_mutex_lock(b->lock);
-    size_t left = sh->job->ncases - sh->next;
+    size_t left = untaken(sh);
     pthread_mutex_unlock(b->lock);
     return left;
 }
@@ -89,7 +95,7 @@ struct case_share *share_join_locked(struct share_board *b)
 {
     for (size_t k = 0; k < b->nslots; k++) {
         struct case_share *sh = b->open[k];
-        if (sh && !sh->closed && sh->state == JOB_FINISHED && sh->job->ncases - sh->next >= 2) {
+        if (sh && !sh->closed && untaken(sh) >= 2) {
             sh->helpers++;
             return sh;
         }

@@ -52,7 +52,8 @@ void share_destroy(struct case_share *sh);
  * or *away (read under the lock; NULL for the owner) is true. */
 bool share_take(struct share_board *b, struct case_share *sh, size_t *i, const bool *away);
 
-/* Inputs nobody took yet (a warm server pays off for more than one). */
+/* Inputs nobody took yet, 0 once the pass stopped (a warm server pays
+ * off for more than one). */
 size_t share_left(struct share_board *b, struct case_share *sh);
 
 /* A run could not be kept: nobody takes another input; the first why stays. */
