@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "elapsed.h"
 #include "init.h"
+#include "memfd.h"
 #include "ns.h"
 #include "seccomp.h"
 
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -127,30 +127,11 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-/* The input as a sealed memfd: any size, NUL bytes included, no writer
- * to block, and the program cannot change it. */
+/* The input as a sealed memfd: the program cannot change it. */
 static int input_fd(const struct box_spec *spec, char *err, size_t errlen)
 {
-    int fd = memfd_create("coderun-input", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0)
-        return box_fail(err, errlen, "memfd_create input");
-    size_t off = 0;
-    while (off < spec->stdin_len) {
-        ssize_t n = write(fd, spec->stdin_data + off, spec->stdin_len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            close(fd);
-            return box_fail(err, errlen, "write input");
-        }
-        off += (size_t)n;
-    }
-    if (lseek(fd, 0, SEEK_SET) != 0
-        || fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
-        close(fd);
-        return box_fail(err, errlen, "seal input");
-    }
-    return fd;
+    int fd = memfd_sealed("coderun-input", spec->stdin_data, spec->stdin_len);
+    return fd >= 0 ? fd : box_fail(err, errlen, "input memfd");
 }
 
 static int open_job_dir(const struct box_spec *spec)

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "queue.h"
 #include "runner.h"
+#include "runsock.h"
 #include "share.h"
 
 #include <errno.h>
@@ -157,6 +158,41 @@ static void *slot_main(void *arg)
     s->alive--;
     pthread_mutex_unlock(&s->lock);
     wake_control(s);
+    runner_close(&r);
+    return NULL;
+}
+
+/* `sandboxd run` on this host hands its runs over (runsock.h): one at a
+ * time, in the slot past the serve slots, whose box stays built between
+ * runs. A stop cancels the run under way. */
+static void *runsock_main(void *arg)
+{
+    struct serve *s = arg;
+    struct runner r = {.dir_fd = -1, .cancel = &s->stop};
+    char err[512];
+    int fd = -1;
+    if (runner_init(&r, &s->box, s->cfg->slots, err, sizeof err) != 0
+        || (fd = runsock_listen(s->cfg->box_dir, err, sizeof err)) < 0)
+        log_event("run_socket_failed", "error", err, NULL);
+    while (fd >= 0 && !s->stop) {
+        struct pollfd ready = {.fd = fd, .events = POLLIN};
+        if (poll(&ready, 1, 100) != 1)
+            continue;
+        pthread_mutex_lock(&s->lock);
+        struct lang_table *langs = lang_hold(s->langs);
+        pthread_mutex_unlock(&s->lock);
+        struct oneshot o;
+        int status = runsock_serve(fd, &r, langs, &o, err, sizeof err);
+        lang_release(langs);
+        char exit_status[16];
+        snprintf(exit_status, sizeof exit_status, "%d", status);
+        if (status < 0)
+            log_event("run_socket_failed", "error", err, NULL);
+        else
+            log_event("run", "file", o.file, "language", o.lang, "mode", o.mode,
+                      "exit_status", exit_status, NULL);
+    }
+    runsock_close(fd, s->cfg->box_dir);
     runner_close(&r);
     return NULL;
 }
@@ -578,6 +614,10 @@ int cmd_serve(const struct config *cfg, int argc, char **argv)
     char nslots[16];
     snprintf(nslots, sizeof nslots, "%u", cfg->slots);
     log_event("start", "worker", s.worker.name, "slots", nslots, "sandbox", s.box.mode, NULL);
+    pthread_t runsock_thread;
+    int runsock_rc = pthread_create(&runsock_thread, NULL, runsock_main, &s);
+    if (runsock_rc != 0)
+        log_event("run_socket_failed", "error", strerror(runsock_rc), NULL);
     unsigned started = 0;
     s.alive = cfg->slots;
     for (; started < cfg->slots; started++) {
@@ -597,6 +637,8 @@ int cmd_serve(const struct config *cfg, int argc, char **argv)
     control_loop(&s);
     for (unsigned i = 0; i < started; i++)
         pthread_join(s.slots[i].thread, NULL);
+    if (runsock_rc == 0)
+        pthread_join(runsock_thread, NULL);
     log_event("stop", "worker", s.worker.name, NULL);
     /* Unblocks sigwait when the stop came from a failed slot, not a signal
      * (SIGTERM is blocked in every thread: it ends no thread). */

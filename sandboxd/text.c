@@ -36,6 +36,15 @@ char *text_read_file(const char *path, size_t *len)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return NULL;
+    char *buf = text_read_fd(fd, len);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return buf;
+}
+
+char *text_read_fd(int fd, size_t *len)
+{
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     while (buf) {
@@ -63,9 +72,6 @@ char *text_read_file(const char *path, size_t *len)
             n += (size_t)r;
         }
     }
-    int saved = errno;
-    close(fd);
-    errno = saved;
     return buf;
 }
 

@@ -14,6 +14,9 @@ int text_split_kv(char *line, char **key, char **value);
 /* Read a whole file into a NUL-terminated buffer (the length excludes it). */
 char *text_read_file(const char *path, size_t *len);
 
+/* The same from an open descriptor, read to its end; fd stays open. */
+char *text_read_fd(int fd, size_t *len);
+
 /* Split a command line on blanks into a NULL-terminated argv; no quoting:
  * language commands are plain words. Free with text_free_argv. */
 char **text_split_words(const char *cmd);
