@@ -326,39 +326,54 @@ sub hyperfine_median_ms {
     return JSON::PP->new->decode(Coderun::Stack::slurp($json))->{results}[0]{median} * 1000;
 }
 
-# `sandboxd run` of a prebuilt static binary: a bench-only language whose run
-# command is the binary, bound read-only into the box (languages.conf binds).
-sub bench_sandbox_overhead {
-    # Binds may not lie under /tmp (the box mounts its own there), where a
-    # checkout may well be: the binary goes to a directory of its own.
+# A bench-only language whose run command is a prebuilt `gcc -static`
+# binary, bound read-only into the box (languages.conf binds): the stack's
+# languages.conf is the project's plus this one. Binds may not lie under
+# /tmp (the box mounts its own there), where a checkout may well be: the
+# binary goes to a directory of its own.
+my $STATIC_BIN;
+sub static_language {
     my $bin = tempdir('coderun-bench-XXXXXX', DIR => '/var/tmp', CLEANUP => 1);
-    make_path("$DIR/runbox");
-    chmod 0755, $DIR, $bin;
-    system('gcc', '-O2', '-static', '-o', "$bin/trivial", "$FindBin::Bin/trivial.c") == 0 or die "gcc -static failed\n";
-    Coderun::Stack::write_file("$DIR/languages.conf", <<"CONF", 0644);
+    chmod 0755, $bin;
+    $STATIC_BIN = "$bin/trivial";
+    system('gcc', '-O2', '-static', '-o', $STATIC_BIN, "$FindBin::Bin/trivial.c") == 0 or die "gcc -static failed\n";
+    Coderun::Stack::write_file("$DIR/languages.conf", Coderun::Stack::slurp("$ROOT/languages.conf") . <<"CONF", 0644);
+
 [static]
 source  = main.txt
 compile =
-run     = $bin/trivial
-version = $bin/trivial
+run     = $STATIC_BIN
+version = $STATIC_BIN
 binds   = $bin
 CONF
-    Coderun::Stack::write_file("$DIR/run.conf",
-        "languages = $DIR/languages.conf\nbox_dir = $DIR/runbox\nslots = 1\nuid_base = 65520\n", 0644);
+    return "$DIR/languages.conf";
+}
+
+# `sandboxd run` of the static binary: handed to the stack's serve over its
+# run socket (a box kept built), and with --standalone (a box built and
+# torn down for the one run); then 200 runs in one process.
+sub bench_sandbox_overhead {
     Coderun::Stack::write_file("$DIR/main.txt", "prebuilt\n", 0644);
-    my @run = ($stack->sandboxd_bin, '-c', "$DIR/run.conf", 'run', '--lang', 'static', "$DIR/main.txt");
-    my $check = `@run </dev/null`;
-    $check =~ /"verdict": "ok"/ or die "sandboxd run of the static binary: $check\n";
-    my ($project, $bare) = (hyperfine_median_ms(@run), hyperfine_median_ms("$bin/trivial"));
+    my @run = ($stack->sandboxd_bin, '-c', $stack->path('sandboxd.conf'), 'run', '--lang', 'static', "$DIR/main.txt");
+    my @standalone = (@run[0 .. 3], '--standalone', @run[4 .. $#run]);
+    for my $cmd (\@run, \@standalone) {
+        my $check = `@$cmd </dev/null`;
+        $check =~ /"verdict": "ok"/ or die "@$cmd: $check\n";
+    }
+    my ($project, $standalone) = (hyperfine_median_ms(@run), hyperfine_median_ms(@standalone));
+    my $bare = hyperfine_median_ms($STATIC_BIN);
     figure('sandbox_overhead_ms', $project, $bare, 'ms', added => $project - $bare,
-           note => 'median of 200 runs: sandboxd run of a gcc -static binary vs exec of it bare');
+           note => 'median of 200 runs: sandboxd run of a gcc -static binary (handed to serve over its'
+                 . ' run socket) vs exec of it bare');
+    figure('sandbox_overhead_standalone_ms', $standalone, $bare, 'ms', added => $standalone - $bare,
+           note => 'the same with --standalone: a box built and torn down for each run');
     # The same runs inside one sandboxd process: what serve pays per run.
-    my $repeated = `@run[0 .. $#run - 1] --repeat 200 $run[-1] </dev/null`;
+    my $repeated = `@standalone[0 .. $#standalone - 1] --repeat 200 $standalone[-1] </dev/null`;
     my ($per_run) = $repeated =~ /"run_ms_median": ([\d.]+)/ or die "sandboxd run --repeat: $repeated\n";
     figure('sandbox_overhead_in_process_ms', $per_run, $bare, 'ms', added => $per_run - $bare,
            note => 'median of 200 runs in one sandboxd process (run --repeat): set-up, program, tear-down');
     if (grep { -x "$_/bwrap" } split /:/, $ENV{PATH}) {
-        my $bwrap = hyperfine_median_ms('bwrap', '--unshare-all', '--ro-bind', '/', '/', "$bin/trivial");
+        my $bwrap = hyperfine_median_ms('bwrap', '--unshare-all', '--ro-bind', '/', '/', $STATIC_BIN);
         figure('sandbox_overhead_bwrap_ms', $bwrap, $bare, 'ms', added => $bwrap - $bare,
                note => 'peer: bwrap --unshare-all on the same binary');
     } else {
@@ -390,7 +405,8 @@ CONF
     Coderun::Stack::write_file("$DIR/httpd.conf.sample", $sample, 0644);
     $stack = Coderun::Stack->new(dir => "$DIR/stack", port => Coderun::Stack::free_port(),
                                  pg_port => Coderun::Stack::free_port(), uid_base => 65500,
-                                 slots => $SLOTS, httpd_sample => "$DIR/httpd.conf.sample");
+                                 slots => $SLOTS, httpd_sample => "$DIR/httpd.conf.sample",
+                                 languages => static_language());
     $stack->up;
 }
 
