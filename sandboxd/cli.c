@@ -12,7 +12,7 @@ static int usage(void)
         "  migrate [-s SQLDIR]\n"
         "  key add NAME [--token-stdin] | key list | key revoke NAME\n"
         "  run [--lang L] [--mode program|function|problem] [--time-ms N]\n"
-        "      [--memory-mb N] [--output-kb N] [--repeat N] FILE\n");
+        "      [--memory-mb N] [--output-kb N] [--repeat N] [--standalone] FILE\n");
     return 2;
 }
 
