@@ -6,7 +6,8 @@
  * row lock is held while code runs. SIGTERM: stop claiming,
  * let what runs finish for stop_grace_s, then cancel the rest back to the
  * queue and exit 0. SIGHUP: reload languages.conf. A thread of its own
- * takes the signals. */
+ * takes the signals, another the runs `sandboxd run` hands over on the
+ * run socket (runsock.h). */
 #include "box.h"
 #include "commands.h"
 #include "db.h"
