@@ -205,13 +205,6 @@ static int reap_run(pid_t program, struct run_usage *u)
     }
 }
 
-static void close_fds(const int *fds, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-}
-
 struct program_start {
     const struct box_plan *plan;
     const struct run_args *args;
@@ -266,7 +259,7 @@ static void serve_run(const struct box_plan *p)
         fail_setup(ctl, err);
     struct program_start start = {.plan = p, .args = &args, .fds = fds, .nfds = nfds};
     pid_t program = start_program(&start);
-    close_fds(fds + RUN_FD_IN, nfds - RUN_FD_IN);
+    ns_close_fds(fds + RUN_FD_IN, nfds - RUN_FD_IN);
     if (program < 0) {
         box_fail(err, sizeof err, "fork program");
         fail_setup(ctl, err);

@@ -76,6 +76,13 @@ long ns_recv(int fd, void *buf, size_t len, int *fds, int *nfds)
     return (long)n;
 }
 
+void ns_close_fds(const int *fds, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
 static int send_msg(int fd, const struct sync_msg *m, int passfd)
 {
     return ns_send(fd, m, sizeof *m, &passfd, passfd >= 0 ? 1 : 0);

@@ -37,6 +37,10 @@ int ns_send(int fd, const void *buf, size_t len, const int *fds, int nfds);
  * closed. */
 long ns_recv(int fd, void *buf, size_t len, int *fds, int *nfds);
 
+/* Closes n descriptors, such as those ns_recv delivered or ns_send
+ * passed; entries < 0 are skipped. */
+void ns_close_fds(const int *fds, int n);
+
 int sync_send(int fd, int type, int value, const char *text);
 int sync_send_fd(int fd, int passfd);
 int sync_send_status(int fd, int status, long cpu_us, long maxrss_kb);

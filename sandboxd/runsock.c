@@ -57,25 +57,18 @@ void runsock_close(int fd, const char *box_dir)
         unlink(a.sun_path);
 }
 
-static void close_fds(const int *fds, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-}
-
 /* The request and the code and input its memfds hold. */
 static int read_request(int conn, struct oneshot *o, char **code, char **input, size_t *len)
 {
     int fds[2] = {-1, -1}, nfds = 2;
     long n = ns_recv(conn, o, sizeof *o, fds, &nfds);
     if (n != (long)sizeof *o || nfds != 2) {
-        close_fds(fds, nfds);
+        ns_close_fds(fds, nfds);
         return -1;
     }
     *code = text_read_fd(fds[0], NULL);
     *input = text_read_fd(fds[1], len);
-    close_fds(fds, nfds);
+    ns_close_fds(fds, nfds);
     o->lang[sizeof o->lang - 1] = o->mode[sizeof o->mode - 1] = o->file[sizeof o->file - 1] = '\0';
     return *code && *input && o->time_ms && o->memory_mb && o->output_kb && o->repeat ? 0 : -1;
 }
@@ -86,7 +79,7 @@ static int send_reply(int conn, int status, const char *out, size_t out_len, con
     int fds[2] = {memfd_sealed("coderun-run-out", out, out_len),
                   memfd_sealed("coderun-run-err", errtext, err_len)};
     int rc = fds[0] >= 0 && fds[1] >= 0 ? ns_send(conn, &status, sizeof status, fds, 2) : -1;
-    close_fds(fds, 2);
+    ns_close_fds(fds, 2);
     return rc;
 }
 
@@ -156,7 +149,7 @@ static int receive_reply(int sock, int *status)
     long n = ns_recv(sock, status, sizeof *status, fds, &nfds);
     int rc = n == (long)sizeof *status && nfds == 2 && copy_out(fds[0], stdout) == 0
              && copy_out(fds[1], stderr) == 0 ? 0 : -1;
-    close_fds(fds, nfds);
+    ns_close_fds(fds, nfds);
     return rc;
 }
 
@@ -181,7 +174,7 @@ int runsock_call(const char *box_dir, const struct oneshot *o, const char *code,
                   memfd_sealed("coderun-input", input, len)};
     int rc = fds[0] >= 0 && fds[1] >= 0 && ns_send(sock, o, sizeof *o, fds, 2) == 0
              && receive_reply(sock, status) == 0 ? 0 : -1;
-    close_fds(fds, 2);
+    ns_close_fds(fds, 2);
     close(sock);
     if (rc != 0)
         snprintf(err, errlen, "the serve behind %s did not run it", a.sun_path);

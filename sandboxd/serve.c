@@ -185,13 +185,14 @@ static void *runsock_main(void *arg)
         struct oneshot o;
         int status = runsock_serve(fd, &r, langs, &o, err, sizeof err);
         lang_release(langs);
+        if (status < 0) {
+            log_event("run_socket_failed", "error", err, NULL);
+            continue;
+        }
         char exit_status[16];
         snprintf(exit_status, sizeof exit_status, "%d", status);
-        if (status < 0)
-            log_event("run_socket_failed", "error", err, NULL);
-        else
-            log_event("run", "file", o.file, "language", o.lang, "mode", o.mode,
-                      "exit_status", exit_status, NULL);
+        log_event("run", "file", o.file, "language", o.lang, "mode", o.mode,
+                  "exit_status", exit_status, NULL);
     }
     runsock_close(fd, s->cfg->box_dir);
     runner_close(&r);
