@@ -458,8 +458,13 @@ static void watch(struct run *r)
             read_output(r, &r->err, &r->err_cap, out_limit);
         if (fds[2].revents)
             read_control(r);
-        if (fds[3].revents)
+        /* Only POLLIN may be read: with every filtered task gone the
+         * listener reports POLLHUP alone, and before Linux 6.11 a read
+         * then blocks forever. */
+        if (fds[3].revents & POLLIN)
             read_listener(r);
+        else if (fds[3].revents)
+            close_fd(listener_of(r));
         if (!r->killed && r->spec->cancel && *r->spec->cancel) {
             r->cancelled = true;
             snprintf(r->reason, sizeof r->reason, "cancelled: the worker is stopping");
