@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "coderun_httpd.h"
+#include "job_gone.h"
 #include "job_request.h"
 #include "statements.h"
 
@@ -89,7 +90,10 @@ struct db_rows *select_job(request_rec *r, const char *id, const char *key_id,
     /* Each API sees its own jobs only: a problem job is no /result of /run. */
     if (jobs && (db_row_count(jobs) != 1 ||
                  (strcmp(db_value(jobs, 0, JOB_COL_MODE), "problem") == 0) != problem)) {
-        api_fail(err, HTTP_NOT_FOUND, "not_found", NULL, "No such job.");
+        struct db_rows *kept = db_select(r, SQL_RETENTION, 0, NULL, err);
+
+        if (kept)
+            job_not_found(r->pool, db_value(kept, 0, 0), err);
         return NULL;
     }
     return jobs;

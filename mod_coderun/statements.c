@@ -66,6 +66,9 @@ const struct statement coderun_statements[] = {
     { SQL_LANGUAGES,
       "SELECT name, version, array_to_json(modes)::text FROM coderun.languages_offered"
       " ORDER BY name" },
+    /* Days results are kept, as the purging worker publishes it (sql/009). */
+    { SQL_RETENTION,
+      "SELECT coalesce((SELECT value FROM coderun.settings WHERE name = 'retention_days'), '0')" },
     { NULL, NULL }
 };
 

@@ -23,5 +23,6 @@ int statement_retry_safe(const char *label);
 #define SQL_HEALTH     "coderun_health"
 #define SQL_METRICS    "coderun_metrics"
 #define SQL_LANGUAGES  "coderun_languages"
+#define SQL_RETENTION  "coderun_retention"
 
 #endif

@@ -11,6 +11,7 @@ static int usage(void)
         "  serve\n"
         "  migrate [-s SQLDIR]\n"
         "  key add NAME [--token-stdin] | key list | key revoke NAME\n"
+        "  purge --before TIME   roll up due days, delete ended jobs created before TIME\n"
         "  run [--lang L] [--mode program|function|problem] [--time-ms N]\n"
         "      [--memory-mb N] [--output-kb N] [--repeat N] [--standalone] FILE\n");
     return 2;

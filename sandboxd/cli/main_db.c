@@ -7,6 +7,7 @@ int main(int argc, char **argv)
 {
     static const struct command commands[] = {
         {"serve", cmd_serve}, {"migrate", cmd_migrate}, {"key", cmd_key}, {"run", cmd_run},
+        {"purge", cmd_purge},
     };
     return cli_main(argc, argv, commands, sizeof commands / sizeof *commands, NULL);
 }

@@ -38,6 +38,7 @@ void config_defaults(struct config *c)
     c->max_attempts = 3;
     c->stop_grace_s = 30;
     c->uid_base = 64000;
+    c->retention_days = 0;    /* keep forever: deleting data is the operator's choice */
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned *out)
@@ -68,6 +69,7 @@ int config_set(struct config *c, const char *key, const char *value,
         {"max_attempts", offsetof(struct config, max_attempts), 1},
         {"stop_grace_s", offsetof(struct config, stop_grace_s), 0},
         {"uid_base", offsetof(struct config, uid_base), 1},
+        {"retention_days", offsetof(struct config, retention_days), 0},
     };
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         if (strcmp(key, strings[i].key) == 0) {

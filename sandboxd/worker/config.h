@@ -16,6 +16,7 @@ struct config {
     unsigned max_attempts;
     unsigned stop_grace_s;  /* after SIGTERM, how long running jobs may go on */
     unsigned uid_base;   /* slot i runs as uid/gid uid_base + i */
+    unsigned retention_days;  /* ended jobs older than this are purged; 0 keeps them */
     char *path;          /* the file the values came from: read again on SIGHUP */
 };
 
