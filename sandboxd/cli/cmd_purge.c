@@ -17,8 +17,8 @@ int cmd_purge(const struct config *cfg, int argc, char **argv)
     if (!conn)
         return 1;
     char err[512];
-    /* The cut as the server reads it, so the answer names what was meant. */
-    PGresult *cut = db_query(conn, "SELECT $1::timestamptz::text", 1, (const char *const *)&argv[2],
+    /* The cut as the server reads it (in UTC), so the answer names what was meant. */
+    PGresult *cut = db_query(conn, "SELECT coderun.rfc3339($1::timestamptz)", 1, (const char *const *)&argv[2],
                              err, sizeof err);
     static volatile sig_atomic_t never_stop;
     struct purge_totals totals = {0};
