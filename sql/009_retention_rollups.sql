@@ -147,8 +147,12 @@ BEGIN
     RETURN pg_try_advisory_xact_lock(7164203942);
 END $$;
 
--- Writes day D's rollup rows from its raw rows (all of them ended).
-CREATE FUNCTION coderun.rollup_write(d date) RETURNS void LANGUAGE sql AS $$
+-- Writes day D's rollup rows from its raw rows (all of them ended). A
+-- day's jobs find their cases through the primary key: a hash join would
+-- read every case of every day (the planner takes it while cases fit in
+-- memory: 0.5 s a day at a million cases, 0.03 s by key).
+CREATE FUNCTION coderun.rollup_write(d date) RETURNS void LANGUAGE sql
+    SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 INSERT INTO coderun.rollup_jobs
 SELECT d, key_id, language, mode, count(*), count(*) FILTER (WHERE state = 'finished'),
        count(*) FILTER (WHERE state = 'failed'), sum(execution_time),
