@@ -61,11 +61,13 @@ void dispatch_start(apr_pool_t *pchild, server_rec *s);
 struct waiters *dispatch_waiters(void);
 
 /* wait_httpd.c: long-poll. wait_begin lists the request for job id before
- * the job is read; wait_end sleeps up to wait_ms (0: not at all) for the
- * job's end and takes it off the list. A NULL wait is no-op. */
+ * the job is read (NULL without a dispatcher); wait_sleep sleeps until it
+ * is woken or left has passed; wait_end takes it off the list (NULL:
+ * nothing to do). */
 struct wait;
 struct wait *wait_begin(request_rec *r, const char *id);
-void wait_end(request_rec *r, struct wait *w, int wait_ms);
+void wait_sleep(struct wait *w, apr_interval_time_t left);
+void wait_end(request_rec *r, struct wait *w);
 
 /* jobs_httpd.c: what the job endpoints share. */
 /* Read, validate and insert a job with fields reading the endpoint's body.

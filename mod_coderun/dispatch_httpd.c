@@ -142,6 +142,9 @@ static void *APR_THREAD_FUNC dispatch_main(apr_thread_t *self, void *data)
             apr_pool_clear(pool);
             conn = subscribe(s, pool);
             if (!conn) {
+                /* Nobody would wake them: each request reads its job again
+                 * (and answers 503 if the database is gone) or waits on. */
+                waiters_wake_all(table);
                 /* At once the first time: a reset is usually over by then. */
                 pause_ms(backoff_ms);
                 backoff_ms = backoff_ms ? backoff_ms * 2 : 50;

@@ -112,6 +112,8 @@ int read_result(request_rec *r, const struct route *route, const char *label,
     const char *args[3];
     struct db_rows *rows;
     struct wait *w = NULL;
+    apr_time_t deadline;
+    apr_interval_time_t left;
     int rc, n;
 
     if (request_digest(r, &args[0]))
@@ -122,12 +124,16 @@ int read_result(request_rec *r, const struct route *route, const char *label,
     /* Listed before the first read, so an end committed in between is not missed. */
     if (wait_ms > 0)
         w = wait_begin(r, route->id);
+    deadline = apr_time_now() + apr_time_from_msec(wait_ms);
     rc = read_once(r, label, args, &rows, out);
-    if (rc == 0 && w && !job_ended(out->job)) {
-        wait_end(r, w, wait_ms);
+    /* Read again when woken (its job ended, or the dispatcher lost the
+     * database and the read says whether it is still there) and at the
+     * deadline. */
+    while (rc == 0 && w && !job_ended(out->job) && (left = deadline - apr_time_now()) > 0) {
+        wait_sleep(w, left);
         rc = read_once(r, label, args, &rows, out);
     }
-    wait_end(r, w, 0);
+    wait_end(r, w);
     if (rc)
         return -1;
     n = strcmp(db_value(rows, 0, RESULT_COL_HAS_CASE), "true") == 0 ? db_row_count(rows) : 0;

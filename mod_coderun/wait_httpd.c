@@ -32,11 +32,13 @@ struct wait *wait_begin(request_rec *r, const char *id)
     return w;
 }
 
-void wait_end(request_rec *r, struct wait *w, int wait_ms)
+void wait_sleep(struct wait *w, apr_interval_time_t left)
 {
-    if (!w)
-        return;
-    if (wait_ms > 0)
-        waiter_wait(w->table, &w->waiter, wait_ms);
-    apr_pool_cleanup_run(r->pool, w, wait_remove);
+    waiter_wait(w->table, &w->waiter, (long)apr_time_as_msec(left) + 1);
+}
+
+void wait_end(request_rec *r, struct wait *w)
+{
+    if (w)
+        apr_pool_cleanup_run(r->pool, w, wait_remove);
 }

@@ -81,6 +81,7 @@ int waiter_wait(struct waiters *t, struct waiter *w, long timeout_ms)
     while (!w->woken && pthread_cond_timedwait(&w->cond, &t->lock, &deadline) == 0)
         ;
     woken = w->woken;
+    w->woken = 0;    /* the next wait waits for the next wake */
     pthread_mutex_unlock(&t->lock);
     return woken;
 }
@@ -102,6 +103,12 @@ void waiter_remove(struct waiters *t, struct waiter *w)
     pthread_mutex_unlock(&t->lock);
 }
 
+static void wake(struct waiter *w)
+{
+    w->woken = 1;
+    pthread_cond_signal(&w->cond);
+}
+
 int waiters_wake(struct waiters *t, const char *id)
 {
     struct waiter *w;
@@ -110,12 +117,23 @@ int waiters_wake(struct waiters *t, const char *id)
     pthread_mutex_lock(&t->lock);
     for (w = t->bucket[bucket_of(id)]; w; w = w->next)
         if (strcmp(w->id, id) == 0) {
-            w->woken = 1;
-            pthread_cond_signal(&w->cond);
+            wake(w);
             n++;
         }
     pthread_mutex_unlock(&t->lock);
     return n;
+}
+
+void waiters_wake_all(struct waiters *t)
+{
+    struct waiter *w;
+    unsigned b;
+
+    pthread_mutex_lock(&t->lock);
+    for (b = 0; b < BUCKETS; b++)
+        for (w = t->bucket[b]; w; w = w->next)
+            wake(w);
+    pthread_mutex_unlock(&t->lock);
 }
 
 char *waiters_id_array(struct waiters *t)

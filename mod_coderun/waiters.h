@@ -27,13 +27,17 @@ void waiters_destroy(struct waiters *t);
  * end committed after the read is not missed. */
 void waiter_add(struct waiters *t, struct waiter *w, const char *id);
 /* Sleep until w is woken or timeout_ms pass; 1 when woken (at once if it
- * was woken since waiter_add), 0 at the timeout. */
+ * was woken since waiter_add or its last wait), 0 at the timeout. */
 int waiter_wait(struct waiters *t, struct waiter *w, long timeout_ms);
 /* Take w off the table (again is harmless). */
 void waiter_remove(struct waiters *t, struct waiter *w);
 
 /* Wake the waiters of id; how many. */
 int waiters_wake(struct waiters *t, const char *id);
+
+/* Wake every waiter: the dispatcher cannot reach the database, and each
+ * request reads its job again (a 503 then, rather than at its timeout). */
+void waiters_wake_all(struct waiters *t);
 
 /* The ids waited for, as a uuid[] literal "{id,...}" (malloc'd; NULL when
  * out of memory, "{}" when none): what the dispatcher checks after a

@@ -56,9 +56,12 @@ int main(void)
     t0 = now_ms();
     is_int(waiter_wait(table, &b, 50), 0, "B's waiter was not woken by A");
     ok(now_ms() - t0 >= 45, "and slept to its timeout");
+    is_int(waiter_wait(table, &a, 0), 0, "a wake counts for one wait");
     waiter_remove(table, &a);
     waiter_remove(table, &a);
     is_int(waiters_wake(table, ID_A), 0, "a removed waiter is not woken");
+    waiters_wake_all(table);
+    is_int(waiter_wait(table, &b, 0), 1, "waking all wakes B");
 
     waiter_add(table, &a, ID_A);
     waiter_add(table, &a2, ID_A);
