@@ -150,7 +150,8 @@ char *waiters_id_array(struct waiters *t)
         for (b = 0; b < BUCKETS; b++)
             for (w = t->bucket[b]; w; w = w->next)
                 p += sprintf(p, "%s%s", p - out > 1 ? "," : "", w->id);
-        strcpy(p, "}");
+        *p++ = '}';
+        *p = '\0';
     }
     pthread_mutex_unlock(&t->lock);
     return out;
