@@ -258,7 +258,7 @@ listen_addresses = ''
 unix_socket_directories = '$self->{dir}/run'
 port = $self->{state}{pg_port}
 password_encryption = 'scram-sha-256'
-# httpd: ServerLimit 4 x DBDMax 32 (httpd.conf.sample), sandboxd, psql
+# httpd: ServerLimit 5 x (DBDMax 16 + 1 dispatcher) (httpd.conf.sample), sandboxd, psql
 max_connections = 200
 CONF
 }
@@ -480,12 +480,8 @@ DefaultRuntimeDir $d/run
 Mutex file:$d/run default
 User www-data
 Group www-data
-# Bounded so that every child's mod_dbd pool (DBDMax) fits PostgreSQL's
-# max_connections (200).
-StartServers 2
-ServerLimit 4
-ThreadsPerChild 25
-MaxRequestWorkers 100
+# MPM and pool sizes: coderun.conf's (httpd.conf.sample's), which fit
+# PostgreSQL's max_connections (200).
 $modules
 TypesConfig /etc/mime.types
 DocumentRoot $d/www
