@@ -13,6 +13,7 @@
 #include "job_request.h"
 #include "server_limits.h"
 #include "route.h"
+#include "json_stream.h"
 
 extern module AP_MODULE_DECLARE_DATA coderun_module;
 APLOG_USE_MODULE(coderun);
@@ -25,6 +26,7 @@ struct coderun_dir_conf {
 
 /* reply_httpd.c */
 int reply_json(request_rec *r, int status, const char *json);
+void reply_json_headers(request_rec *r, int status);
 int reply_error(request_rec *r, const struct api_error *err);
 int reply_fail(request_rec *r, int status, const char *code, const char *message);
 /* Read the whole body under max bytes; -1 with err when it cannot. */
@@ -87,7 +89,12 @@ struct result_read {
 int read_result(request_rec *r, const struct route *route, const char *label,
                 int wait_ms, struct result_read *out);
 /* Answer an ended job's result: immutable, with its ETag. */
-int reply_result(request_rec *r, const struct db_rows *job, const char *json);
+/* A result is written to the client as it is serialised (json_stream.h):
+ * reply_result_begin sets the headers (ETag and Cache-Control for an ended
+ * job) and opens the document, or answers 304 and returns -1; the caller
+ * writes the members, reply_result_end closes it. */
+int reply_result_begin(request_rec *r, const struct db_rows *job, struct json_stream *s);
+int reply_result_end(request_rec *r, struct json_stream *s);
 
 /* handlers_*_httpd.c */
 int handle_run(request_rec *r, const struct coderun_limits *limits, const char *key_id);

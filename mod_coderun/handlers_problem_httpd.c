@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "coderun_httpd.h"
+#include "json_stream.h"
 #include "problem_json.h"
 #include "problem_request.h"
 #include "statements.h"
@@ -41,6 +42,7 @@ static void fill_case(const struct db_rows *rows, int i, struct problem_case_row
 int handle_result_problem(request_rec *r, const struct route *route, int wait_ms)
 {
     struct result_read rd;
+    struct json_stream s;
     struct problem_case_row *rows;
     int i, n;
 
@@ -50,6 +52,9 @@ int handle_result_problem(request_rec *r, const struct route *route, int wait_ms
     rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));
     for (i = 0; i < n; i++)
         fill_case(rd.cases, i, &rows[i]);
-    return reply_result(r, rd.job, problem_json(r->pool, db_value(rd.job, 0, JOB_COL_STATE),
-                        db_value(rd.job, 0, JOB_COL_ERROR), rows, n));
+    if (reply_result_begin(r, rd.job, &s) != 0)
+        return OK;
+    problem_json_write(db_value(rd.job, 0, JOB_COL_STATE), db_value(rd.job, 0, JOB_COL_ERROR),
+                       rows, n, &s);
+    return reply_result_end(r, &s);
 }

@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 
 #include "coderun_httpd.h"
+#include "json_stream.h"
 #include "result_json.h"
 #include "run_request.h"
 #include "statements.h"
@@ -52,6 +53,7 @@ static void fill_case(const struct db_rows *rows, int i, struct case_row *c)
 int handle_result(request_rec *r, const struct route *route, int wait_ms)
 {
     struct result_read rd;
+    struct json_stream s;
     struct job_row job;
     struct case_row *rows;
     int i, n;
@@ -63,5 +65,8 @@ int handle_result(request_rec *r, const struct route *route, int wait_ms)
     rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));
     for (i = 0; i < n; i++)
         fill_case(rd.cases, i, &rows[i]);
-    return reply_result(r, rd.job, result_json(r->pool, &job, rows, n));
+    if (reply_result_begin(r, rd.job, &s) != 0)
+        return OK;
+    result_json_write(r->pool, &job, rows, n, &s);
+    return reply_result_end(r, &s);
 }

@@ -141,20 +141,34 @@ int read_result(request_rec *r, const struct route *route, const char *label,
     return 0;
 }
 
-int reply_result(request_rec *r, const struct db_rows *job, const char *json)
+static void emit_to_client(void *ctx, const char *text, size_t len)
+{
+    ap_rwrite(text, (int)len, ctx);
+}
+
+int reply_result_begin(request_rec *r, const struct db_rows *job, struct json_stream *s)
 {
     const char *etag, *asked;
 
-    if (!job_ended(job))
-        return reply_json(r, HTTP_OK, json);
-    /* An ended job never changes: its id is its version. */
-    etag = apr_pstrcat(r->pool, "\"", db_value(job, 0, JOB_COL_ID), "\"", NULL);
-    apr_table_setn(r->headers_out, "ETag", etag);
-    apr_table_setn(r->headers_out, "Cache-Control", "private, immutable");
-    asked = apr_table_get(r->headers_in, "If-None-Match");
-    if (asked && (strcmp(asked, "*") == 0 || ap_find_list_item(r->pool, asked, etag))) {
-        r->status = HTTP_NOT_MODIFIED;
-        return OK;
+    if (job_ended(job)) {
+        /* An ended job never changes: its id is its version. */
+        etag = apr_pstrcat(r->pool, "\"", db_value(job, 0, JOB_COL_ID), "\"", NULL);
+        apr_table_setn(r->headers_out, "ETag", etag);
+        apr_table_setn(r->headers_out, "Cache-Control", "private, immutable");
+        asked = apr_table_get(r->headers_in, "If-None-Match");
+        if (asked && (strcmp(asked, "*") == 0 || ap_find_list_item(r->pool, asked, etag))) {
+            r->status = HTTP_NOT_MODIFIED;
+            return -1;
+        }
     }
-    return reply_json(r, HTTP_OK, json);
+    reply_json_headers(r, HTTP_OK);
+    json_stream_begin(s, emit_to_client, r);
+    return 0;
+}
+
+int reply_result_end(request_rec *r, struct json_stream *s)
+{
+    json_stream_close(s, '}');
+    ap_rputc('\n', r);
+    return OK;
 }

@@ -5,13 +5,18 @@
 
 #include "coderun_httpd.h"
 
-int reply_json(request_rec *r, int status, const char *json)
+void reply_json_headers(request_rec *r, int status)
 {
     r->status = status;
     ap_set_content_type(r, "application/json");
     /* no-store unless the answer said otherwise (an ended job's result). */
     if (!apr_table_get(r->headers_out, "Cache-Control"))
         apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+}
+
+int reply_json(request_rec *r, int status, const char *json)
+{
+    reply_json_headers(r, status);
     ap_rputs(json, r);
     ap_rputc('\n', r);
     return OK;

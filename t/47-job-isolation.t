@@ -14,7 +14,7 @@ use Coderun::Stack;
 plan skip_all => 'needs root (namespaces, cgroups)' if $> != 0;
 
 my $DISK_MB = 8;
-my $OUTPUT_MB = 2;
+my $OUTPUT_MB = 16;
 my $stack = Coderun::Stack->for_tests(
     slots => 2, sandboxd_settings => "disk_mb = $DISK_MB\njob_output_mb = $OUTPUT_MB\n");
 
@@ -110,24 +110,46 @@ subtest 'the compile step is capped by the disk quota' => sub {
     }
 };
 
-# Each input prints 1 MB: after job_output_mb the job stores no more output,
-# and the inputs past it say so; the answer stays valid JSON.
-subtest 'a job stores at most job_output_mb of output' => sub {
+# Each input prints 1 MB of control bytes (each escaped to \u0001 in JSON,
+# and every output is in the answer twice): after job_output_mb the job
+# stores no more output and the inputs past it say so. The answer (~200 MB
+# of JSON) is valid, and httpd writes it as it goes: its processes grow by
+# far less than the answer.
+subtest 'a job stores at most job_output_mb of output; the answer is streamed' => sub {
+    my $n = $OUTPUT_MB + 8;
     my $id = submit('/run', { language => 'python', mode => 'program',
                               code => "import sys\nsys.stdout.write(chr(1) * (1 << 20))\n",
-                              inputs => [map {"$_"} 1 .. 8], limits => { output_kb => 1024 } }, 'output flood');
-    my $body = finished($id, 'output flood');
+                              inputs => [map {"$_"} 1 .. $n], limits => { output_kb => 1024 } },
+                    'output flood');
+    my $body = finished($id, 'output flood');    # read back once, small: no output
     is($body->{status}, 'finished', 'finished');
-    my @results = @{ $body->{results} // [] };
-    is(scalar @results, 8, 'a result per input');
-    my @full = grep { $_->{status} eq 'ok' } @results;
-    my @capped = grep { $_->{status} eq 'output_limit' } @results;
-    cmp_ok(scalar @full, '<=', $OUTPUT_MB + 1, 'no more than the cap of full outputs');
-    is(scalar @full + scalar @capped, 8, 'the rest: output_limit');
-    like($_->{error}, qr/the job's output limit of $OUTPUT_MB MB is reached/, 'with the reason')
-        for @capped;
-    is($_->{output}, '', 'and no output') for @capped;
+    my $before = httpd_rss_kb();
+    my $file = "$stack->{dir}/flood.json";
+    my $code = system('curl', '-sS', '-o', $file, '-H', 'x-api-key: ' . $stack->token,
+                      $stack->url("/result/$id"));
+    is($code, 0, 'curl read the answer');
+    my $growth_mb = (httpd_rss_kb() - $before) / 1024;
+    cmp_ok(-s $file, '>', 100 << 20, 'the answer is large (' . int((-s $file) / 2**20) . ' MB)');
+    cmp_ok($growth_mb, '<', 64, "httpd grew by less than 64 MB (${\ int $growth_mb} MB)");
+    my $summary = `python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["results"]; print(len(r), sum(x["status"]=="ok" for x in r), sum(x["status"]=="output_limit" and "output limit of $OUTPUT_MB MB is reached" in x["error"] and x["output"]=="" for x in r), len(d["output"]))' $file`;
+    my ($results, $full, $capped, $seed) = split ' ', $summary // '';
+    is($results, $n, 'valid JSON with a result per input');
+    cmp_ok($full, '<=', $OUTPUT_MB + 1, 'no more than the cap of full outputs');
+    is($full + $capped, $n, 'the rest: output_limit with the reason and no output');
+    is($seed, $n, "and the seed's output map has every input");
+    unlink $file;
 };
+
+# Resident kB of the stack's httpd, parent and children.
+sub httpd_rss_kb {
+    my $parent = $stack->httpd_pid;
+    my $total = 0;
+    for my $pid ($parent, split ' ', `pgrep -P $parent`) {
+        open my $fh, '<', "/proc/$pid/status" or next;
+        while (<$fh>) { $total += $1 if /^VmRSS:\s+(\d+)/ }
+    }
+    return $total;
+}
 
 # Both programs' host: nothing mounted for a slot is left once the stack stops.
 subtest 'the slots unmount their job dirs when sandboxd stops' => sub {
