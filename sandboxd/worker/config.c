@@ -69,6 +69,14 @@ int config_set(struct config *c, const char *key, const char *value,
         {"stop_grace_s", offsetof(struct config, stop_grace_s), 0},
         {"uid_base", offsetof(struct config, uid_base), 1},
     };
+    if (strcmp(key, "allow_degraded") == 0) {
+        if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+            c->allow_degraded = strcmp(value, "yes") == 0;
+            return 0;
+        }
+        snprintf(err, errlen, "allow_degraded: expected yes or no, got '%s'", value);
+        return -1;
+    }
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         if (strcmp(key, strings[i].key) == 0) {
             replace((char **)((char *)c + strings[i].off), value);

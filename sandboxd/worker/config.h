@@ -2,6 +2,7 @@
 #ifndef CODERUN_CONFIG_H
 #define CODERUN_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config {
@@ -16,6 +17,7 @@ struct config {
     unsigned max_attempts;
     unsigned stop_grace_s;  /* after SIGTERM, how long running jobs may go on */
     unsigned uid_base;   /* slot i runs as uid/gid uid_base + i */
+    bool allow_degraded; /* run without a usable cgroup (rlimits only) */
     char *path;          /* the file the values came from: read again on SIGHUP */
 };
 
