@@ -163,6 +163,7 @@ static bool give_up(struct cg_hier *h, const char *fmt, ...)
         return false;
     va_list ap;
     va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start above */
     vsnprintf(h->why, sizeof h->why, fmt, ap);
     va_end(ap);
     return false;
