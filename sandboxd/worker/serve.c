@@ -105,6 +105,7 @@ static int serve_setup(struct serve *s, const struct config *cfg)
     s->box.box_dir = cfg->box_dir;
     s->box.uid_base = cfg->uid_base;
     s->box.allow_degraded = cfg->allow_degraded;
+    s->box.disk_mb = cfg->disk_mb;
     if (box_init(&s->box, err, sizeof err) != 0) {
         log_event("start_failed", "error", err, NULL);
         return -1;
