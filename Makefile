@@ -151,6 +151,7 @@ PORT ?= 8080
 DEPS = apache2 apache2-dev apache2-utils libaprutil1-dbd-pgsql libapr1-dev \
        libaprutil1-dev libjson-c-dev libseccomp-dev libpq-dev libssl-dev \
        postgresql gcc g++ make curl wrk hyperfine bubblewrap perl python3 nodejs \
+       user-mode-linux iproute2 \
        default-jdk-headless,openjdk-17-jdk-headless
 
 # Swagger UI's static files (npm package swagger-ui-dist); Stack.pm serves
@@ -194,4 +195,4 @@ test: all
 	prove -r t/
 
 # Targets owned by their own directories: fuzz/lint/test-asan, bench.
--include t/fuzz/fuzz.mk bench/bench.mk
+-include t/fuzz/fuzz.mk bench/bench.mk t/kernel/kernel.mk

@@ -73,6 +73,14 @@ int config_set(struct config *c, const char *key, const char *value,
         {"disk_mb", offsetof(struct config, disk_mb), 1},
         {"job_output_mb", offsetof(struct config, job_output_mb), 1},
     };
+    if (strcmp(key, "allow_degraded") == 0) {
+        if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+            c->allow_degraded = strcmp(value, "yes") == 0;
+            return 0;
+        }
+        snprintf(err, errlen, "allow_degraded: expected yes or no, got '%s'", value);
+        return -1;
+    }
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         if (strcmp(key, strings[i].key) == 0) {
             replace((char **)((char *)c + strings[i].off), value);
