@@ -335,14 +335,15 @@ int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
     snprintf(slots, sizeof slots, "%u", w->slots);
     snprintf(nbusy, sizeof nbusy, "%u", busy);
     snprintf(lease, sizeof lease, "%u", w->lease_s);
-    const char *up[] = {w->name, w->host, pid, slots, nbusy, w->sandbox_mode};
+    const char *up[] = {w->name, w->host, pid, slots, nbusy, w->sandbox_mode, w->service_error};
     const char *renew[] = {w->name, lease, running};
     if (db_exec(conn,
-        "INSERT INTO coderun.workers (name, host, pid, slots, busy, sandbox_mode)"
-        " VALUES ($1, $2, $3::int, $4::int, $5::int, $6)"
+        "INSERT INTO coderun.workers (name, host, pid, slots, busy, sandbox_mode, service_error)"
+        " VALUES ($1, $2, $3::int, $4::int, $5::int, $6, nullif($7, ''))"
         " ON CONFLICT (name) DO UPDATE SET slots = EXCLUDED.slots, busy = EXCLUDED.busy,"
-        "   sandbox_mode = EXCLUDED.sandbox_mode, heartbeat_at = now()",
-        6, up, err, errlen) != 0
+        "   sandbox_mode = EXCLUDED.sandbox_mode, service_error = EXCLUDED.service_error,"
+        "   heartbeat_at = now()",
+        7, up, err, errlen) != 0
         || db_exec(conn,
         "UPDATE coderun.jobs SET lease_until = now() + make_interval(secs => $2::double precision)"
         " WHERE worker = $1 AND state = 'running' AND id = ANY ($3::uuid[])",
