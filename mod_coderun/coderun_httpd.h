@@ -23,6 +23,10 @@ struct coderun_dir_conf {
     struct coderun_limits limits;
 };
 
+/* r->notes entry with the API's path prefix ("" at the root): the
+ * Location headers start with it. */
+#define CODERUN_PREFIX_NOTE "coderun-prefix"
+
 /* reply_httpd.c */
 int reply_json(request_rec *r, int status, const char *json);
 int reply_error(request_rec *r, const struct api_error *err);
@@ -35,7 +39,9 @@ int read_body(request_rec *r, long max, const char **body, apr_size_t *len,
 void error_page_register_hooks(void);
 
 /* db_httpd.c */
-void db_prepare_statements(server_rec *s);
+/* Every server whose mod_dbd configuration is its own (not shared with
+ * one before it) gets the statements, each once. */
+void db_prepare_statements(server_rec *main_server, apr_pool_t *ptemp);
 struct db_rows;
 /* Run a prepared statement; NULL with err (503/500) on failure. */
 struct db_rows *db_select(request_rec *r, const char *label, int nargs,

@@ -11,12 +11,30 @@ struct db_rows {
     const char **values;    /* n_rows * n_cols, in the result the request pool owns */
 };
 
-void db_prepare_statements(server_rec *s)
+/* A virtual host without DBD directives of its own shares the main
+ * server's mod_dbd configuration (httpd creates a module's per-server
+ * configuration only for a vhost that uses one of its directives); preparing
+ * there again made mod_dbd warn AH02653 for every statement and vhost. */
+void db_prepare_statements(server_rec *main_server, apr_pool_t *ptemp)
 {
+    module *dbd = ap_find_linked_module("mod_dbd.c");
+    apr_hash_t *done = apr_hash_make(ptemp);
     const struct statement *st;
+    server_rec *s;
 
-    for (st = coderun_statements; st->label; st++)
-        ap_dbd_prepare(s, st->sql, st->label);
+    for (s = main_server; s; s = s->next) {
+        void *dbd_conf = dbd ? ap_get_module_config(s->module_config, dbd) : NULL;
+
+        if (dbd_conf && apr_hash_get(done, &dbd_conf, sizeof dbd_conf))
+            continue;
+        for (st = coderun_statements; st->label; st++)
+            ap_dbd_prepare(s, st->sql, st->label);
+        /* read again: ap_dbd_prepare creates it when it was missing */
+        dbd_conf = dbd ? ap_get_module_config(s->module_config, dbd) : NULL;
+        if (dbd_conf)
+            apr_hash_set(done, apr_pmemdup(ptemp, &dbd_conf, sizeof dbd_conf),
+                         sizeof dbd_conf, s);
+    }
 }
 
 static struct db_rows *db_down(request_rec *r, struct api_error *err)

@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 
 #include "coderun_httpd.h"
+#include "prefix.h"
 #include "wait_param.h"
 
 static void *create_dir_conf(apr_pool_t *p, char *dir)
@@ -109,16 +110,6 @@ static const command_rec coderun_cmds[] = {
     { NULL }
 };
 
-/* The path after the <Location> the handler was configured in. */
-static const char *local_path(request_rec *r, const struct coderun_dir_conf *conf)
-{
-    size_t n = conf->location ? strlen(conf->location) : 0;
-
-    if (n && strncmp(r->uri, conf->location, n) == 0)
-        return r->uri + n;
-    return r->uri;
-}
-
 static int method_allowed(request_rec *r, const char *allow)
 {
     if (r->method_number == M_GET)
@@ -149,14 +140,16 @@ static int coderun_handler(request_rec *r)
     const struct coderun_dir_conf *conf;
     struct coderun_limits limits;
     struct route route;
-    const char *key_id;
+    const char *key_id, *prefix;
 
     if (!r->handler || strcmp(r->handler, "coderun"))
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &coderun_module);
     limits = conf->limits;            /* per-request copy: conf is shared */
     limits_apply_defaults(&limits);
-    route_match(local_path(r, conf), &route);
+    prefix = prefix_of_location(r->pool, conf->location);
+    apr_table_setn(r->notes, CODERUN_PREFIX_NOTE, prefix);
+    route_match(prefix_local_path(r->uri, prefix), &route);
 
     if (route.kind == ROUTE_NONE)
         return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such endpoint.");
@@ -169,7 +162,8 @@ static int coderun_handler(request_rec *r)
     if (route.kind == ROUTE_HEALTH)
         return handle_health(r);
     if (route.kind == ROUTE_OPENAPI)
-        return handle_openapi(r, conf->openapi);
+        return handle_openapi(r, conf->openapi ? prefix_openapi(r->pool, conf->openapi, prefix)
+                                               : NULL);
     if (authenticate(r, &key_id))
         return OK;
     switch (route.kind) {
@@ -192,9 +186,8 @@ static int coderun_handler(request_rec *r)
 static int coderun_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
-    (void)pconf; (void)plog; (void)ptemp;
-    for (; s; s = s->next)
-        db_prepare_statements(s);
+    (void)pconf; (void)plog;
+    db_prepare_statements(s, ptemp);
     return OK;
 }
 
