@@ -23,6 +23,10 @@ struct coderun_dir_conf {
     struct coderun_limits limits;
 };
 
+struct coderun_server_conf {
+    const char *api_prefix;   /* the section of the Coderun directives; NULL: none */
+};
+
 /* r->notes entry with the API's path prefix ("" at the root): the
  * Location headers start with it. */
 #define CODERUN_PREFIX_NOTE "coderun-prefix"

@@ -28,6 +28,32 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return c;
 }
 
+static void *create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    return apr_pcalloc(p, sizeof(struct coderun_server_conf));
+}
+
+static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const struct coderun_server_conf *base = basev, *add = addv;
+    struct coderun_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->api_prefix = add->api_prefix ? add->api_prefix : base->api_prefix;
+    return c;
+}
+
+/* A Coderun directive marks its section as the API's: httpd's own error
+ * pages under that path are answered as JSON (error_page_httpd.c), those
+ * of the server's other paths stay its own. */
+static void mark_api_scope(cmd_parms *cmd)
+{
+    struct coderun_server_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                                          &coderun_module);
+
+    sc->api_prefix = prefix_of_location(cmd->pool, cmd->path);
+}
+
 /* Directives store into the limits field named by cmd->info's offset. */
 static const char *set_positive_int(cmd_parms *cmd, void *confv, const char *arg)
 {
@@ -38,6 +64,7 @@ static const char *set_positive_int(cmd_parms *cmd, void *confv, const char *arg
     if (*end || v < 1 || v > 1000000000L)
         return apr_pstrcat(cmd->pool, cmd->cmd->name,
                            " takes a positive integer", NULL);
+    mark_api_scope(cmd);
     *(int *)((char *)&conf->limits + (size_t)cmd->info) = (int)v;
     return NULL;
 }
@@ -50,14 +77,14 @@ static const char *set_queued_per_key(cmd_parms *cmd, void *confv, const char *a
 
     if (*end || v < 0 || v > 1000000000L)
         return "CoderunMaxQueuedPerKey takes a count (0 = unlimited)";
-    (void)cmd;
+    mark_api_scope(cmd);
     conf->limits.max_queued_per_key = (int)v;
     return NULL;
 }
 
 static const char *set_default_language(cmd_parms *cmd, void *confv, const char *arg)
 {
-    (void)cmd;
+    mark_api_scope(cmd);
     ((struct coderun_dir_conf *)confv)->limits.default_language = arg;
     return NULL;
 }
@@ -72,6 +99,7 @@ static const char *set_openapi_file(cmd_parms *cmd, void *confv, const char *pat
     char *text;
     apr_status_t rv;
 
+    mark_api_scope(cmd);
     rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->pool);
     if (rv == APR_SUCCESS)
         rv = apr_file_info_get(&info, APR_FINFO_SIZE, f);
@@ -205,8 +233,8 @@ module AP_MODULE_DECLARE_DATA coderun_module = {
     STANDARD20_MODULE_STUFF,
     create_dir_conf,
     merge_dir_conf,
-    NULL,
-    NULL,
+    create_server_conf,
+    merge_server_conf,
     coderun_cmds,
     coderun_register_hooks,
     AP_MODULE_FLAG_NONE
