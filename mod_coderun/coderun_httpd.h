@@ -43,9 +43,12 @@ int read_body(request_rec *r, long max, const char **body, apr_size_t *len,
 void error_page_register_hooks(void);
 
 /* db_httpd.c */
-/* Every server whose mod_dbd configuration is its own (not shared with
- * one before it) gets the statements, each once. */
-void db_prepare_statements(server_rec *main_server, apr_pool_t *ptemp);
+/* Takes mod_dbd's functions (-1: it is not loaded); every server whose
+ * mod_dbd configuration is its own (not shared with one before it) gets the
+ * statements, each once. */
+int db_prepare_statements(server_rec *main_server, apr_pool_t *ptemp);
+/* The request's pooled connection (mod_dbd's ap_dbd_acquire), or NULL. */
+ap_dbd_t *db_acquire(request_rec *r);
 struct db_rows;
 /* Run a prepared statement; NULL with err (503/500) on failure. */
 struct db_rows *db_select(request_rec *r, const char *label, int nargs,

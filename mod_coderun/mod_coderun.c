@@ -215,8 +215,7 @@ static int coderun_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
     (void)pconf; (void)plog;
-    db_prepare_statements(s, ptemp);
-    return OK;
+    return db_prepare_statements(s, ptemp) == 0 ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
 static void coderun_register_hooks(apr_pool_t *p)

@@ -11,7 +11,7 @@
 
 static PGconn *native_conn(request_rec *r)
 {
-    ap_dbd_t *dbd = ap_dbd_acquire(r);
+    ap_dbd_t *dbd = db_acquire(r);
 
     if (!dbd || strcmp(apr_dbd_name(dbd->driver), "pgsql") != 0)
         return NULL;

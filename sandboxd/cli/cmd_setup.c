@@ -111,7 +111,7 @@ static int exec_formatted(PGconn *conn, const char *format_sql, int n,
 /* A login role in group; password NULL: none (peer authentication). */
 static int ensure_role(PGconn *conn, const char *role, const char *group, const char *password)
 {
-    const char *params[] = {role, group, password};
+    const char *params[] = {role, group};
     char err[512];
     PGresult *res = db_query(conn, "SELECT 1 FROM pg_roles WHERE rolname = $1",
                              1, params, err, sizeof err);
@@ -126,8 +126,9 @@ static int ensure_role(PGconn *conn, const char *role, const char *group, const 
         return -1;
     if (!exists)
         printf("created role %s\n", role);
+    const char *with_password[] = {role, password};
     if (password && exec_formatted(conn, "SELECT format('ALTER ROLE %I PASSWORD %L',"
-                                   " $1::text, $3::text)", 3, params) != 0)
+                                   " $1::text, $2::text)", 2, with_password) != 0)
         return -1;
     return exec_formatted(conn, "SELECT format('GRANT %I TO %I', $2::text, $1::text)",
                           2, params);
