@@ -225,7 +225,8 @@ static int setup_roles(PGconn *conn, const struct setup *st)
         fprintf(stderr, "sandboxd: setup: %s: %s\n", ETC_DIR, strerror(errno));
         return -1;
     }
-    if (setup_component(conn, st, &sandboxd) != 0 || setup_component(conn, st, &admin) != 0)
+    if (setup_component(conn, st, &sandboxd) != 0 || setup_component(conn, st, &admin) != 0
+        || ensure_role(conn, admin.role, "coderun_report", NULL) != 0)
         return -1;
     /* httpd's user reaches a local cluster by peer authentication: no
      * password in any file Apache reads. A remote one needs a password. */
