@@ -51,8 +51,8 @@ static void insert_error_page_filter(request_rec *r)
     const struct coderun_server_conf *sc = ap_get_module_config(r->server->module_config,
                                                                 &coderun_module);
     int api = (r->handler && strcmp(r->handler, "coderun") == 0)
-           || (sc->api_prefix && r->uri
-               && (!*sc->api_prefix || prefix_local_path(r->uri, sc->api_prefix) != r->uri));
+           || (sc->api_prefix && (!*sc->api_prefix    /* also with no URI: a refused request line */
+                                  || (r->uri && prefix_local_path(r->uri, sc->api_prefix) != r->uri)));
 
     if (api)
         ap_add_output_filter(ERROR_PAGE_FILTER, NULL, r, r->connection);
