@@ -1,4 +1,5 @@
-/* Database access through mod_dbd: pooled connections, prepared statements. */
+/* Database access through mod_dbd: pooled connections, prepared statements.
+ * A connection is borrowed per statement, never for a whole request. */
 #include <apr_dbd.h>
 #include <apr_strings.h>
 #include <libpq-fe.h>
@@ -14,11 +15,17 @@ struct db_rows {
 /* mod_dbd's functions are taken as optional functions, not linked: Debian
  * loads mods-enabled/ in name order, coderun.load before dbd.load. */
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 
-ap_dbd_t *db_acquire(request_rec *r)
+ap_dbd_t *db_open(apr_pool_t *pool, server_rec *s)
 {
-    return dbd_acquire(r);
+    return dbd_open(pool, s);
+}
+
+void db_close(server_rec *s, ap_dbd_t *dbd)
+{
+    dbd_close(s, dbd);
 }
 
 /* A virtual host without DBD directives of its own shares the main
@@ -33,8 +40,9 @@ int db_prepare_statements(server_rec *main_server, apr_pool_t *ptemp)
     server_rec *s;
 
     dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
-    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-    if (!dbd || !dbd_prepare || !dbd_acquire) {
+    dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    if (!dbd || !dbd_prepare || !dbd_open || !dbd_close) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, main_server,
                      "mod_coderun needs mod_dbd: a2enmod dbd (or LoadModule dbd_module)");
         return -1;
@@ -106,19 +114,14 @@ static int db_pselect(request_rec *r, ap_dbd_t *dbd, const char *label, int narg
     return rc;
 }
 
-struct db_rows *db_select(request_rec *r, const char *label, int nargs,
-                          const char **args, struct api_error *err)
+static struct db_rows *db_select_on(request_rec *r, ap_dbd_t *dbd, const char *label,
+                                     int nargs, const char **args, struct api_error *err)
 {
-    ap_dbd_t *dbd = db_acquire(r);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     struct db_rows *rows;
     int i, j, session_lost;
 
-    if (!dbd) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no database connection");
-        return db_down(r, err);
-    }
     if (db_pselect(r, dbd, label, nargs, args, &res)) {
         session_lost = PQstatus(apr_dbd_native_handle(dbd->driver, dbd->handle)) != CONNECTION_OK;
         if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != APR_SUCCESS
@@ -151,9 +154,40 @@ struct db_rows *db_select(request_rec *r, const char *label, int nargs,
     return rows;
 }
 
-struct db_rows *db_no_rows(request_rec *r)
+struct db_rows *db_select(request_rec *r, const char *label, int nargs,
+                          const char **args, struct api_error *err)
 {
-    return apr_pcalloc(r->pool, sizeof(struct db_rows));
+    /* Borrowed for this statement only: the rows stay in r->pool. */
+    ap_dbd_t *dbd = db_open(r->pool, r->server);
+    struct db_rows *rows;
+
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no database connection");
+        return db_down(r, err);
+    }
+    rows = db_select_on(r, dbd, label, nargs, args, err);
+    db_close(r->server, dbd);
+    return rows;
+}
+
+struct db_rows *db_slice(request_rec *r, const struct db_rows *rows, int first_col,
+                         int n_cols, int n_rows)
+{
+    struct db_rows *slice = apr_palloc(r->pool, sizeof(*slice));
+    int i, j;
+
+    slice->n_rows = n_rows;
+    slice->n_cols = n_cols;
+    slice->values = apr_palloc(r->pool, sizeof(char *) * (apr_size_t)(n_rows * n_cols + 1));
+    for (i = 0; i < n_rows; i++)
+        for (j = 0; j < n_cols; j++)
+            slice->values[i * n_cols + j] = db_value(rows, i, first_col + j);
+    return slice;
+}
+
+int db_col_count(const struct db_rows *rows)
+{
+    return rows->n_cols;
 }
 
 int db_row_count(const struct db_rows *rows)

@@ -145,12 +145,16 @@ static int method_allowed(request_rec *r, const char *allow)
     return r->method_number == M_POST && strstr(allow, "POST") != NULL;
 }
 
-/* Both result endpoints: a malformed id is 404 (never a 500), a bad wait 400. */
-static int dispatch_result(request_rec *r, const struct route *route, const char *key_id)
+/* Both result endpoints authenticate in their one statement. A malformed
+ * id is 404 (never a 500), a bad wait 400, each after authentication. */
+static int dispatch_result(request_rec *r, const struct route *route)
 {
     int wait_ms = wait_param_ms(r->args);
+    const char *key_id;
     struct api_error err;
 
+    if ((wait_ms < 0 || !route->id_valid) && authenticate(r, &key_id))
+        return OK;
     if (wait_ms < 0) {
         api_fail(&err, HTTP_BAD_REQUEST, "invalid_field", "wait",
                  "wait must be a number of seconds from 0 to 30.");
@@ -159,8 +163,8 @@ static int dispatch_result(request_rec *r, const struct route *route, const char
     if (!route->id_valid)
         return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such job.");
     if (route->kind == ROUTE_RESULT)
-        return handle_result(r, route, key_id, wait_ms);
-    return handle_result_problem(r, route, key_id, wait_ms);
+        return handle_result(r, route, wait_ms);
+    return handle_result_problem(r, route, wait_ms);
 }
 
 static int coderun_handler(request_rec *r)
@@ -192,6 +196,8 @@ static int coderun_handler(request_rec *r)
     if (route.kind == ROUTE_OPENAPI)
         return handle_openapi(r, conf->openapi ? prefix_openapi(r->pool, conf->openapi, prefix)
                                                : NULL);
+    if (route.kind == ROUTE_RESULT || route.kind == ROUTE_RESULT_PROBLEM)
+        return dispatch_result(r, &route);
     if (authenticate(r, &key_id))
         return OK;
     switch (route.kind) {
@@ -199,9 +205,6 @@ static int coderun_handler(request_rec *r)
         return handle_run(r, &limits, key_id);
     case ROUTE_EXECUTE_PROBLEM:
         return handle_execute_problem(r, &limits, key_id);
-    case ROUTE_RESULT:
-    case ROUTE_RESULT_PROBLEM:
-        return dispatch_result(r, &route, key_id);
     case ROUTE_METRICS:
         return handle_metrics(r);
     case ROUTE_LANGUAGES:
@@ -218,12 +221,19 @@ static int coderun_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return db_prepare_statements(s, ptemp) == 0 ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
+static void coderun_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    dispatch_start(pchild, s);
+}
+
 static void coderun_register_hooks(apr_pool_t *p)
 {
     static const char *const before_dbd[] = { "mod_dbd.c", NULL };
 
     (void)p;
     ap_hook_post_config(coderun_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
+    /* After mod_dbd's: the dispatcher borrows a pooled connection's settings. */
+    ap_hook_child_init(coderun_child_init, before_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(coderun_handler, NULL, NULL, APR_HOOK_MIDDLE);
     error_page_register_hooks();
 }
