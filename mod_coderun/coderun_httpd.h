@@ -24,6 +24,14 @@ struct coderun_dir_conf {
     struct coderun_limits limits;
 };
 
+struct coderun_server_conf {
+    const char *api_prefix;   /* the section of the Coderun directives; NULL: none */
+};
+
+/* r->notes entry with the API's path prefix ("" at the root): the
+ * Location headers start with it. */
+#define CODERUN_PREFIX_NOTE "coderun-prefix"
+
 /* reply_httpd.c */
 int reply_json(request_rec *r, int status, const char *json);
 void reply_json_headers(request_rec *r, int status);
@@ -38,7 +46,14 @@ void error_page_register_hooks(void);
 
 /* db_httpd.c: each statement borrows a pooled connection and gives it
  * back before it returns (a long-poll holds none while it waits). */
-void db_prepare_statements(server_rec *s);
+/* Takes mod_dbd's functions (-1: it is not loaded); every server whose
+ * mod_dbd configuration is its own (not shared with one before it) gets the
+ * statements, each once. */
+int db_prepare_statements(server_rec *main_server, apr_pool_t *ptemp);
+/* mod_dbd's ap_dbd_open and ap_dbd_close: a pooled connection (or NULL)
+ * and its return. */
+ap_dbd_t *db_open(apr_pool_t *pool, server_rec *s);
+void db_close(server_rec *s, ap_dbd_t *dbd);
 struct db_rows;
 /* Run a prepared statement; NULL with err (503/500) on failure. */
 struct db_rows *db_select(request_rec *r, const char *label, int nargs,

@@ -40,7 +40,7 @@ static void pause_ms(int ms)
  * application_name, so that an administrator can tell the two apart. */
 static PGconn *connect_like_pool(server_rec *s, apr_pool_t *pool)
 {
-    ap_dbd_t *dbd = ap_dbd_open(pool, s);
+    ap_dbd_t *dbd = db_open(pool, s);
     PQconninfoOption *opts = NULL, *o;
     const char **keys, **values;
     PGconn *conn = NULL;
@@ -50,7 +50,7 @@ static PGconn *connect_like_pool(server_rec *s, apr_pool_t *pool)
         return NULL;
     if (strcmp(apr_dbd_name(dbd->driver), "pgsql") == 0)
         opts = PQconninfo(apr_dbd_native_handle(dbd->driver, dbd->handle));
-    ap_dbd_close(s, dbd);
+    db_close(s, dbd);
     if (!opts)
         return NULL;
     for (o = opts; o->keyword; o++)

@@ -18,7 +18,7 @@ int handle_execute_problem(request_rec *r, const struct coderun_limits *limits,
     if (!id)
         return reply_error(r, &err);
     apr_table_setn(r->headers_out, "Location",
-                   apr_pstrcat(r->pool, "/result-problem/", id, NULL));
+                   apr_pstrcat(r->pool, apr_table_get(r->notes, CODERUN_PREFIX_NOTE), "/result-problem/", id, NULL));
     return reply_json(r, HTTP_ACCEPTED, apr_psprintf(r->pool, "{\"job_id\":\"%s\"}", id));
 }
 

@@ -15,7 +15,7 @@ int handle_run(request_rec *r, const struct coderun_limits *limits, const char *
 
     if (!id)
         return reply_error(r, &err);
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/result/", id, NULL));
+    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, apr_table_get(r->notes, CODERUN_PREFIX_NOTE), "/result/", id, NULL));
     return reply_json(r, HTTP_ACCEPTED, apr_psprintf(r->pool,
                       "{\"exec_id\":\"%s\",\"status\":\"queued\"}", id));
 }

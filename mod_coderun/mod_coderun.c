@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 
 #include "coderun_httpd.h"
+#include "prefix.h"
 #include "wait_param.h"
 
 static void *create_dir_conf(apr_pool_t *p, char *dir)
@@ -27,6 +28,32 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return c;
 }
 
+static void *create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    return apr_pcalloc(p, sizeof(struct coderun_server_conf));
+}
+
+static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const struct coderun_server_conf *base = basev, *add = addv;
+    struct coderun_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->api_prefix = add->api_prefix ? add->api_prefix : base->api_prefix;
+    return c;
+}
+
+/* A Coderun directive marks its section as the API's: httpd's own error
+ * pages under that path are answered as JSON (error_page_httpd.c), those
+ * of the server's other paths stay its own. */
+static void mark_api_scope(cmd_parms *cmd)
+{
+    struct coderun_server_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                                          &coderun_module);
+
+    sc->api_prefix = prefix_of_location(cmd->pool, cmd->path);
+}
+
 /* Directives store into the limits field named by cmd->info's offset. */
 static const char *set_positive_int(cmd_parms *cmd, void *confv, const char *arg)
 {
@@ -37,6 +64,7 @@ static const char *set_positive_int(cmd_parms *cmd, void *confv, const char *arg
     if (*end || v < 1 || v > 1000000000L)
         return apr_pstrcat(cmd->pool, cmd->cmd->name,
                            " takes a positive integer", NULL);
+    mark_api_scope(cmd);
     *(int *)((char *)&conf->limits + (size_t)cmd->info) = (int)v;
     return NULL;
 }
@@ -49,14 +77,14 @@ static const char *set_queued_per_key(cmd_parms *cmd, void *confv, const char *a
 
     if (*end || v < 0 || v > 1000000000L)
         return "CoderunMaxQueuedPerKey takes a count (0 = unlimited)";
-    (void)cmd;
+    mark_api_scope(cmd);
     conf->limits.max_queued_per_key = (int)v;
     return NULL;
 }
 
 static const char *set_default_language(cmd_parms *cmd, void *confv, const char *arg)
 {
-    (void)cmd;
+    mark_api_scope(cmd);
     ((struct coderun_dir_conf *)confv)->limits.default_language = arg;
     return NULL;
 }
@@ -71,6 +99,7 @@ static const char *set_openapi_file(cmd_parms *cmd, void *confv, const char *pat
     char *text;
     apr_status_t rv;
 
+    mark_api_scope(cmd);
     rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->pool);
     if (rv == APR_SUCCESS)
         rv = apr_file_info_get(&info, APR_FINFO_SIZE, f);
@@ -109,16 +138,6 @@ static const command_rec coderun_cmds[] = {
     { NULL }
 };
 
-/* The path after the <Location> the handler was configured in. */
-static const char *local_path(request_rec *r, const struct coderun_dir_conf *conf)
-{
-    size_t n = conf->location ? strlen(conf->location) : 0;
-
-    if (n && strncmp(r->uri, conf->location, n) == 0)
-        return r->uri + n;
-    return r->uri;
-}
-
 static int method_allowed(request_rec *r, const char *allow)
 {
     if (r->method_number == M_GET)
@@ -153,14 +172,16 @@ static int coderun_handler(request_rec *r)
     const struct coderun_dir_conf *conf;
     struct coderun_limits limits;
     struct route route;
-    const char *key_id;
+    const char *key_id, *prefix;
 
     if (!r->handler || strcmp(r->handler, "coderun"))
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &coderun_module);
     limits = conf->limits;            /* per-request copy: conf is shared */
     limits_apply_defaults(&limits);
-    route_match(local_path(r, conf), &route);
+    prefix = prefix_of_location(r->pool, conf->location);
+    apr_table_setn(r->notes, CODERUN_PREFIX_NOTE, prefix);
+    route_match(prefix_local_path(r->uri, prefix), &route);
 
     if (route.kind == ROUTE_NONE)
         return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such endpoint.");
@@ -173,7 +194,8 @@ static int coderun_handler(request_rec *r)
     if (route.kind == ROUTE_HEALTH)
         return handle_health(r);
     if (route.kind == ROUTE_OPENAPI)
-        return handle_openapi(r, conf->openapi);
+        return handle_openapi(r, conf->openapi ? prefix_openapi(r->pool, conf->openapi, prefix)
+                                               : NULL);
     if (route.kind == ROUTE_RESULT || route.kind == ROUTE_RESULT_PROBLEM)
         return dispatch_result(r, &route);
     if (authenticate(r, &key_id))
@@ -195,10 +217,8 @@ static int coderun_handler(request_rec *r)
 static int coderun_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
-    (void)pconf; (void)plog; (void)ptemp;
-    for (; s; s = s->next)
-        db_prepare_statements(s);
-    return OK;
+    (void)pconf; (void)plog;
+    return db_prepare_statements(s, ptemp) == 0 ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
 static void coderun_child_init(apr_pool_t *pchild, server_rec *s)
@@ -222,8 +242,8 @@ module AP_MODULE_DECLARE_DATA coderun_module = {
     STANDARD20_MODULE_STUFF,
     create_dir_conf,
     merge_dir_conf,
-    NULL,
-    NULL,
+    create_server_conf,
+    merge_server_conf,
     coderun_cmds,
     coderun_register_hooks,
     AP_MODULE_FLAG_NONE

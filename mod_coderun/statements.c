@@ -75,7 +75,8 @@ const struct statement coderun_statements[] = {
       " coalesce(passed::text, '')") },
     { SQL_HEALTH,
       "SELECT count(*)::text, coalesce(json_agg(json_build_object('worker', name,"
-      " 'mode', sandbox_mode, 'slots', slots, 'busy', busy) ORDER BY name), '[]')::text"
+      " 'mode', sandbox_mode, 'slots', slots, 'busy', busy, 'service_error', service_error)"
+      " ORDER BY name), '[]')::text, count(*) FILTER (WHERE service_error IS NULL)::text"
       " FROM coderun.workers WHERE heartbeat_at > now() - interval '30 seconds'" },
     { SQL_METRICS, "SELECT coderun.metrics_json()::text" },
     { SQL_LANGUAGES,

@@ -239,9 +239,9 @@ int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
     snprintf(slots, sizeof slots, "%u", w->slots);
     snprintf(nbusy, sizeof nbusy, "%u", busy);
     snprintf(lease, sizeof lease, "%u", w->lease_s);
-    const char *up[] = {w->name, w->host, pid, slots, nbusy, w->sandbox_mode};
+    const char *up[] = {w->name, w->host, pid, slots, nbusy, w->sandbox_mode, w->service_error};
     const char *renew[] = {w->name, lease, running};
-    PGresult *beat = db_prepared(conn, Q_BEAT, 6, up, err, errlen);
+    PGresult *beat = db_prepared(conn, Q_BEAT, 7, up, err, errlen);
     PQclear(beat);
     PGresult *renewed = beat ? db_prepared(conn, Q_RENEW, 3, renew, err, errlen) : NULL;
     PQclear(renewed);

@@ -15,6 +15,7 @@ struct worker {
     int pid;
     unsigned slots, lease_s, max_attempts;
     char sandbox_mode[16];
+    char service_error[512]; /* the last job's fault of the service, "" when it ran */
 };
 
 void worker_identify(struct worker *w, unsigned slots, unsigned lease_s,

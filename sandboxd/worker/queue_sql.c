@@ -103,10 +103,11 @@ static const struct {
       ENDED_GIVEN_UP
       " SELECT id, state, worker FROM j", 1 },
     { Q_BEAT,
-      "INSERT INTO coderun.workers (name, host, pid, slots, busy, sandbox_mode)"
-      " VALUES ($1, $2, $3::int, $4::int, $5::int, $6)"
+      "INSERT INTO coderun.workers (name, host, pid, slots, busy, sandbox_mode, service_error)"
+      " VALUES ($1, $2, $3::int, $4::int, $5::int, $6, nullif($7, ''))"
       " ON CONFLICT (name) DO UPDATE SET slots = EXCLUDED.slots, busy = EXCLUDED.busy,"
-      "   sandbox_mode = EXCLUDED.sandbox_mode, heartbeat_at = now()", 6 },
+      "   sandbox_mode = EXCLUDED.sandbox_mode, service_error = EXCLUDED.service_error,"
+      "   heartbeat_at = now()", 7 },
     /* $1 worker, $2 lease seconds, $3 the running jobs' ids (uuid[]). */
     { Q_RENEW,
       "UPDATE coderun.jobs SET lease_until = now() + make_interval(secs => $2::double precision)"

@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -181,12 +182,36 @@ static int write_job_file(struct runner *r, const char *name, const char *text,
 {
     int fd = text ? openat(r->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                            0644) : -1;
-    int rc = fd >= 0 ? write_all(fd, text, strlen(text)) : -1;
+    /* 0644 whatever the umask: the box reads it as the slot's uid. */
+    int rc = fd >= 0 && fchmod(fd, 0644) == 0 ? write_all(fd, text, strlen(text)) : -1;
     if (fd >= 0 && close(fd) != 0)
         rc = -1;
     if (rc != 0)
         snprintf(err, errlen, "cannot write %s/%s: %s", r->job_dir, name, strerror(errno));
     return rc;
+}
+
+/* Whether the slot's uid can open name in the job dir, checked by this
+ * thread alone: setfsuid is per thread, and a non-zero fsuid drops the
+ * capabilities that would override the modes. The kernel decides, with
+ * the same modes, ACLs and LSM rules the box meets. */
+static int readable_by_slot(const struct runner *r, const char *name,
+                            char *err, size_t errlen)
+{
+    uid_t id = r->box->uid_base + r->slot;
+    syscall(SYS_setfsgid, id);
+    syscall(SYS_setfsuid, id);
+    int fd = openat(r->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int saved = errno;
+    syscall(SYS_setfsuid, 0);
+    syscall(SYS_setfsgid, 0);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    snprintf(err, errlen, "the sandbox's uid %u cannot open %s/%s: %s",
+             (unsigned)id, r->job_dir, name, strerror(saved));
+    return -1;
 }
 
 int runner_prepare(struct runner *r, const struct language *l, const char *template,
@@ -200,8 +225,13 @@ int runner_prepare(struct runner *r, const struct language *l, const char *templ
     int rc = write_job_file(r, l->source, text, err, errlen);
     free(text);
     /* the warm server sits next to function mode's wrapped code */
-    if (rc == 0 && l->warm && template == l->template)
+    bool warm = l->warm && template == l->template;
+    if (rc == 0 && warm)
         rc = write_job_file(r, l->warm_source, l->warm, err, errlen);
+    if (rc == 0)
+        rc = readable_by_slot(r, l->source, err, errlen);
+    if (rc == 0 && warm)
+        rc = readable_by_slot(r, l->warm_source, err, errlen);
     return rc;
 }
 
@@ -489,9 +519,13 @@ static int run_code(struct runner *r, struct share_board *b, const struct langua
                     const char *template, const char *code, const struct job *job,
                     struct case_result *cases, struct job_outcome *out)
 {
-    char err[512];
+    char err[512], why[600];
     if (runner_prepare(r, l, template, code, err, sizeof err) != 0) {
-        fail(out, JOB_RETRY, err);
+        /* Not the student's fault and not one a retry mends: the job
+         * fails as internal_error, the worker reports itself degraded. */
+        snprintf(why, sizeof why, "internal_error: %s", err);
+        fail(out, JOB_FAILED, why);
+        out->service_fault = true;
         return -1;
     }
     if (compile_job(r, l, out) != 0)

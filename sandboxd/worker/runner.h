@@ -49,6 +49,7 @@ struct job_outcome {
     const char *compile_status;  /* NULL (interpreted), "ok", "error" */
     char *compile_output;
     char *error;                 /* why the job failed or must be retried */
+    bool service_fault;          /* failed for a reason of the service, not of the code */
     double execution_time;       /* seconds, first case start to last end */
     struct case_result *cases;   /* job->ncases entries when finished */
     struct case_result *solution_cases;  /* problem mode: the solution's runs */
@@ -68,7 +69,8 @@ void runner_limits(struct box_limits *lim, unsigned time_ms, unsigned memory_mb,
 int runner_template(const struct language *l, const char *mode, const char **template);
 
 /* Empty the job dir and write the source, wrapped by template unless it is
- * NULL. 0 or -1 with err. */
+ * NULL, then check that the slot's uid can read it. 0 or -1 with err: a
+ * fault of the service (modes, disk), never of the code. */
 int runner_prepare(struct runner *r, const struct language *l, const char *template,
                    const char *code, char *err, size_t errlen);
 

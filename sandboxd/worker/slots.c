@@ -147,6 +147,13 @@ void slot_written(struct serve *s, struct slot *sl, const char *written, const c
     if (strcmp(written, "no") == 0)
         log_event("write_failed", "job", sl->job.id, "error", err, NULL);
     log_job(s, &sl->job, &sl->out, written);
+    /* The next heartbeat tells /health: degraded until a job runs again. */
+    if (sl->out.service_fault) {
+        log_event("service_fault", "job", sl->job.id, "error", sl->out.error, NULL);
+        snprintf(s->worker.service_error, sizeof s->worker.service_error, "%s", sl->out.error);
+    } else if (sl->out.state == JOB_FINISHED) {
+        s->worker.service_error[0] = '\0';
+    }
     job_outcome_free(&sl->out, sl->job.ncases);
     job_free(&sl->job);
     pthread_mutex_lock(&s->lock);

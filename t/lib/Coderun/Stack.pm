@@ -269,7 +269,7 @@ CONF
 # superuser, so that the owner needs no CREATEROLE.
 my %LOGIN_ROLE = (owner => 'coderun', httpd => 'coderun_httpd', sandboxd => 'coderun_sandboxd');
 my %GROUP_ROLE = (httpd => 'coderun_api', sandboxd => 'coderun_worker');
-my @GROUP_ROLES = qw(coderun_api coderun_worker coderun_report);
+my @GROUP_ROLES = qw(coderun_api coderun_worker coderun_report coderun_admin);
 
 sub _prepare_database {
     my ($self) = @_;
