@@ -44,8 +44,15 @@ int db_row_count(const struct db_rows *rows);
 struct db_rows *db_no_rows(request_rec *r);
 const char *db_value(const struct db_rows *rows, int row, int col);
 
-/* auth_httpd.c: the caller's key id, or -1 after answering 401/503. */
-int authenticate(request_rec *r, const char **key_id);
+/* auth_httpd.c. Who the request says it is: a token's digest, or without
+ * one the scope's anonymous key's name ("" each when absent). */
+struct caller {
+    const char *digest, *anonymous;
+};
+/* 0, or -1 after answering 401 (no token and no anonymous key). */
+int identify_caller(request_rec *r, const char *anonymous_key, struct caller *caller);
+/* The caller's key id, or -1 after answering 401/503. */
+int authenticate(request_rec *r, const struct caller *caller, const char **key_id);
 
 /* wait_httpd.c: long-poll on the request's connection. */
 int wait_listen(request_rec *r);
@@ -54,10 +61,12 @@ void wait_unlisten(request_rec *r);
 
 /* jobs_httpd.c: what the job endpoints share. Columns of SQL_JOB: */
 enum { JOB_COL_STATE = 1, JOB_COL_MODE = 3, JOB_COL_ERROR = 10 };
-/* Read, validate and insert a job with fields reading the endpoint's body.
- * The new job's id, or NULL with err (429 over the per-key cap). */
+/* Read, validate and insert a job with fields reading the endpoint's body,
+ * as the caller, under its key's limits (one round trip). The job's id (the
+ * first one's for a repeated Idempotency-Key), or NULL with err. */
 const char *queue_job(request_rec *r, const struct coderun_limits *limits,
-                      const char *key_id, job_fields_fn *fields, struct api_error *err);
+                      const struct caller *caller, job_fields_fn *fields,
+                      struct api_error *err);
 /* The SQL_JOB row of job id owned by key_id and of the API asked (problem
  * or not), after waiting up to wait_ms for it to end; NULL with err (404). */
 struct db_rows *select_job(request_rec *r, const char *id, const char *key_id,
@@ -67,11 +76,12 @@ struct db_rows *select_cases(request_rec *r, const char *label, const char *id,
                              const struct db_rows *job, struct api_error *err);
 
 /* handlers_*_httpd.c */
-int handle_run(request_rec *r, const struct coderun_limits *limits, const char *key_id);
+int handle_run(request_rec *r, const struct coderun_limits *limits,
+               const struct caller *caller);
 int handle_result(request_rec *r, const struct route *route, const char *key_id,
                   int wait_ms);
 int handle_execute_problem(request_rec *r, const struct coderun_limits *limits,
-                           const char *key_id);
+                           const struct caller *caller);
 int handle_result_problem(request_rec *r, const struct route *route, const char *key_id,
                           int wait_ms);
 int handle_languages(request_rec *r);
