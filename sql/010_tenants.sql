@@ -336,12 +336,13 @@ GRANT SELECT ON coderun.key_ends TO coderun_api;
 -- own daily budget (NULL: the server's CoderunDailyCpuSeconds).
 CREATE OR REPLACE VIEW coderun.report_keys AS
 SELECT k.name AS key_name,
-       (j.created_at AT TIME ZONE 'UTC')::date AS day,
+       d.day,
        count(*)                                     AS jobs,
        count(*) FILTER (WHERE j.state = 'failed')   AS failed,
        sum(j.execution_time)                        AS execution_seconds,
-       (SELECT u.cpu_seconds FROM coderun.key_usage_current u
-         WHERE u.key_id = k.id AND u.day = (j.created_at AT TIME ZONE 'UTC')::date) AS cpu_seconds,
+       u.cpu_seconds,
        k.daily_cpu_seconds                          AS daily_cpu_budget_seconds
   FROM coderun.jobs j JOIN coderun.api_keys k ON k.id = j.key_id
- GROUP BY k.id, k.name, 2;
+ CROSS JOIN LATERAL (SELECT (j.created_at AT TIME ZONE 'UTC')::date AS day) d
+  LEFT JOIN coderun.key_usage_current u ON u.key_id = k.id AND u.day = d.day
+ GROUP BY k.id, k.name, d.day, u.cpu_seconds;
