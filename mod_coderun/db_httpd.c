@@ -1,4 +1,5 @@
-/* Database access through mod_dbd: pooled connections, prepared statements. */
+/* Database access through mod_dbd: pooled connections, prepared statements.
+ * A connection is borrowed per statement, never for a whole request. */
 #include <apr_dbd.h>
 #include <apr_strings.h>
 #include <libpq-fe.h>
@@ -70,19 +71,14 @@ static int db_pselect(request_rec *r, ap_dbd_t *dbd, const char *label, int narg
     return rc;
 }
 
-struct db_rows *db_select(request_rec *r, const char *label, int nargs,
-                          const char **args, struct api_error *err)
+static struct db_rows *db_select_on(request_rec *r, ap_dbd_t *dbd, const char *label,
+                                     int nargs, const char **args, struct api_error *err)
 {
-    ap_dbd_t *dbd = ap_dbd_acquire(r);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     struct db_rows *rows;
     int i, j, session_lost;
 
-    if (!dbd) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no database connection");
-        return db_down(r, err);
-    }
     if (db_pselect(r, dbd, label, nargs, args, &res)) {
         session_lost = PQstatus(apr_dbd_native_handle(dbd->driver, dbd->handle)) != CONNECTION_OK;
         if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != APR_SUCCESS
@@ -115,9 +111,40 @@ struct db_rows *db_select(request_rec *r, const char *label, int nargs,
     return rows;
 }
 
-struct db_rows *db_no_rows(request_rec *r)
+struct db_rows *db_select(request_rec *r, const char *label, int nargs,
+                          const char **args, struct api_error *err)
 {
-    return apr_pcalloc(r->pool, sizeof(struct db_rows));
+    /* Borrowed for this statement only: the rows stay in r->pool. */
+    ap_dbd_t *dbd = ap_dbd_open(r->pool, r->server);
+    struct db_rows *rows;
+
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no database connection");
+        return db_down(r, err);
+    }
+    rows = db_select_on(r, dbd, label, nargs, args, err);
+    ap_dbd_close(r->server, dbd);
+    return rows;
+}
+
+struct db_rows *db_slice(request_rec *r, const struct db_rows *rows, int first_col,
+                         int n_cols, int n_rows)
+{
+    struct db_rows *slice = apr_palloc(r->pool, sizeof(*slice));
+    int i, j;
+
+    slice->n_rows = n_rows;
+    slice->n_cols = n_cols;
+    slice->values = apr_palloc(r->pool, sizeof(char *) * (apr_size_t)(n_rows * n_cols + 1));
+    for (i = 0; i < n_rows; i++)
+        for (j = 0; j < n_cols; j++)
+            slice->values[i * n_cols + j] = db_value(rows, i, first_col + j);
+    return slice;
+}
+
+int db_col_count(const struct db_rows *rows)
+{
+    return rows->n_cols;
 }
 
 int db_row_count(const struct db_rows *rows)

@@ -38,23 +38,18 @@ static void fill_case(const struct db_rows *rows, int i, struct problem_case_row
     c->passed = db_value(rows, i, 12);
 }
 
-int handle_result_problem(request_rec *r, const struct route *route, const char *key_id,
-                          int wait_ms)
+int handle_result_problem(request_rec *r, const struct route *route, int wait_ms)
 {
-    struct api_error err;
-    struct db_rows *jobs, *cases = NULL;
+    struct result_read rd;
     struct problem_case_row *rows;
     int i, n;
 
-    jobs = select_job(r, route->id, key_id, wait_ms, 1, &err);
-    if (jobs)
-        cases = select_cases(r, SQL_PROBLEM_CASES, route->id, jobs, &err);
-    if (!cases)
-        return reply_error(r, &err);
-    n = db_row_count(cases);
+    if (read_result(r, route, SQL_RESULT_PROBLEM, wait_ms, &rd))
+        return OK;
+    n = db_row_count(rd.cases);
     rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));
     for (i = 0; i < n; i++)
-        fill_case(cases, i, &rows[i]);
-    return reply_json(r, HTTP_OK, problem_json(r->pool, db_value(jobs, 0, JOB_COL_STATE),
-                      db_value(jobs, 0, JOB_COL_ERROR), rows, n));
+        fill_case(rd.cases, i, &rows[i]);
+    return reply_result(r, rd.job, problem_json(r->pool, db_value(rd.job, 0, JOB_COL_STATE),
+                        db_value(rd.job, 0, JOB_COL_ERROR), rows, n));
 }

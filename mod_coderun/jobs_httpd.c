@@ -1,7 +1,9 @@
 /* What /run and /execute-problem share: body, validation, the submission
- * under the key's limits, and reading a job back with optional wait. */
+ * under the key's limits, and reading a job back with optional wait and
+ * its ETag. */
 #include <string.h>
 #include <apr_strings.h>
+#include "httpd.h"
 
 #include "coderun_httpd.h"
 #include "job_request.h"
@@ -98,42 +100,101 @@ const char *queue_job(request_rec *r, const struct coderun_limits *limits,
     return NULL;
 }
 
-static int job_done(const struct db_rows *jobs)
+static int job_ended(const struct db_rows *job)
 {
-    const char *state = db_value(jobs, 0, JOB_COL_STATE);
+    const char *state = db_value(job, 0, JOB_COL_STATE);
 
     return strcmp(state, "finished") == 0 || strcmp(state, "failed") == 0;
 }
 
-struct db_rows *select_job(request_rec *r, const char *id, const char *key_id,
-                           int wait_ms, int problem, struct api_error *err)
-{
-    const char *args[2] = { id, key_id };
-    struct db_rows *jobs;
+/* Columns of SQL_RESULT and SQL_RESULT_PROBLEM (statements.c). */
+enum { RESULT_COL_JOB = 2, RESULT_COL_HAS_CASE = RESULT_COL_JOB + JOB_COLS,
+       RESULT_COL_CASES };
 
-    /* LISTEN before the first read, so a commit in between is not missed. */
-    if (wait_ms > 0 && wait_listen(r))
-        wait_ms = 0;
-    jobs = db_select(r, SQL_JOB, 2, args, err);
-    if (jobs && db_row_count(jobs) == 1 && !job_done(jobs) && wait_ms > 0) {
-        wait_for_done(r, id, wait_ms);
-        jobs = db_select(r, SQL_JOB, 2, args, err);
-    }
-    if (wait_ms > 0)
-        wait_unlisten(r);
-    /* Each API sees its own jobs only: a problem job is no /result of /run. */
-    if (jobs && (db_row_count(jobs) != 1 ||
-                 (strcmp(db_value(jobs, 0, JOB_COL_MODE), "problem") == 0) != problem)) {
-        api_fail(err, HTTP_NOT_FOUND, "not_found", NULL, "No such job.");
+/* The read's job row, or NULL after answering 401 or 404. */
+static struct db_rows *result_job(request_rec *r, const struct db_rows *rows,
+                                  const struct caller *caller)
+{
+    struct db_rows *job;
+
+    if (auth_check(r, rows, caller))
+        return NULL;
+    job = db_slice(r, rows, RESULT_COL_JOB, JOB_COLS, 1);
+    if (!*db_value(job, 0, JOB_COL_ID)) {
+        reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such job.");
         return NULL;
     }
-    return jobs;
+    return job;
 }
 
-struct db_rows *select_cases(request_rec *r, const char *label, const char *id,
-                             const struct db_rows *job, struct api_error *err)
+/* One read: 0, or -1 after answering. */
+static int read_once(request_rec *r, const char *label, const char **args,
+                     const struct caller *caller, struct db_rows **rows,
+                     struct result_read *out)
 {
-    if (strcmp(db_value(job, 0, JOB_COL_STATE), "finished") != 0)
-        return db_no_rows(r);
-    return db_select(r, label, 1, &id, err);
+    struct api_error err;
+
+    *rows = db_select(r, label, 5, args, &err);
+    if (!*rows) {
+        reply_error(r, &err);
+        return -1;
+    }
+    out->job = result_job(r, *rows, caller);
+    return out->job ? 0 : -1;
+}
+
+int read_result(request_rec *r, const struct route *route, const char *label,
+                int wait_ms, struct result_read *out)
+{
+    const char *args[5];
+    struct caller caller;
+    struct db_rows *rows;
+    struct wait *w = NULL;
+    apr_time_t deadline;
+    apr_interval_time_t left;
+    int rc, n;
+
+    if (identify_caller(r, &caller))
+        return -1;
+    args[0] = args[1] = caller.digest;
+    args[2] = caller.anonymous;
+    args[3] = route->id;
+    /* Each API sees its own jobs only: a problem job is no /result of /run. */
+    args[4] = route->kind == ROUTE_RESULT_PROBLEM ? "true" : "false";
+    /* Listed before the first read, so an end committed in between is not missed. */
+    if (wait_ms > 0)
+        w = wait_begin(r, route->id);
+    deadline = apr_time_now() + apr_time_from_msec(wait_ms);
+    rc = read_once(r, label, args, &caller, &rows, out);
+    /* Read again when woken (its job ended, or the dispatcher lost the
+     * database and the read says whether it is still there) and at the
+     * deadline. */
+    while (rc == 0 && w && !job_ended(out->job) && (left = deadline - apr_time_now()) > 0) {
+        wait_sleep(w, left);
+        rc = read_once(r, label, args, &caller, &rows, out);
+    }
+    wait_end(r, w);
+    if (rc)
+        return -1;
+    n = strcmp(db_value(rows, 0, RESULT_COL_HAS_CASE), "true") == 0 ? db_row_count(rows) : 0;
+    out->cases = db_slice(r, rows, RESULT_COL_CASES, db_col_count(rows) - RESULT_COL_CASES, n);
+    return 0;
+}
+
+int reply_result(request_rec *r, const struct db_rows *job, const char *json)
+{
+    const char *etag, *asked;
+
+    if (!job_ended(job))
+        return reply_json(r, HTTP_OK, json);
+    /* An ended job never changes: its id is its version. */
+    etag = apr_pstrcat(r->pool, "\"", db_value(job, 0, JOB_COL_ID), "\"", NULL);
+    apr_table_setn(r->headers_out, "ETag", etag);
+    apr_table_setn(r->headers_out, "Cache-Control", "private, immutable");
+    asked = apr_table_get(r->headers_in, "If-None-Match");
+    if (asked && (strcmp(asked, "*") == 0 || ap_find_list_item(r->pool, asked, etag))) {
+        r->status = HTTP_NOT_MODIFIED;
+        return OK;
+    }
+    return reply_json(r, HTTP_OK, json);
 }

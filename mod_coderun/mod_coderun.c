@@ -147,12 +147,16 @@ static int method_allowed(request_rec *r, const char *allow)
     return r->method_number == M_POST && strstr(allow, "POST") != NULL;
 }
 
-/* Both result endpoints: a malformed id is 404 (never a 500), a bad wait 400. */
-static int dispatch_result(request_rec *r, const struct route *route, const char *key_id)
+/* Both result endpoints authenticate in their one statement. A malformed
+ * id is 404 (never a 500), a bad wait 400, each after authentication. */
+static int dispatch_result(request_rec *r, const struct route *route)
 {
     int wait_ms = wait_param_ms(r->args);
+    const char *key_id;
     struct api_error err;
 
+    if ((wait_ms < 0 || !route->id_valid) && authenticate(r, &key_id))
+        return OK;
     if (wait_ms < 0) {
         api_fail(&err, HTTP_BAD_REQUEST, "invalid_field", "wait",
                  "wait must be a number of seconds from 0 to 30.");
@@ -161,8 +165,8 @@ static int dispatch_result(request_rec *r, const struct route *route, const char
     if (!route->id_valid)
         return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such job.");
     if (route->kind == ROUTE_RESULT)
-        return handle_result(r, route, key_id, wait_ms);
-    return handle_result_problem(r, route, key_id, wait_ms);
+        return handle_result(r, route, wait_ms);
+    return handle_result_problem(r, route, wait_ms);
 }
 
 static int coderun_handler(request_rec *r)
@@ -192,19 +196,18 @@ static int coderun_handler(request_rec *r)
         return handle_health(r);
     if (route.kind == ROUTE_OPENAPI)
         return handle_openapi(r, conf->openapi);
-    if (identify_caller(r, limits.anonymous_key, &caller))
-        return OK;
-    /* The submissions check the key in their one statement. */
-    if (route.kind == ROUTE_RUN)
-        return handle_run(r, &limits, &caller);
-    if (route.kind == ROUTE_EXECUTE_PROBLEM)
-        return handle_execute_problem(r, &limits, &caller);
-    if (authenticate(r, &caller, &key_id))
+    if (route.kind == ROUTE_RESULT || route.kind == ROUTE_RESULT_PROBLEM)
+        return dispatch_result(r, &route);
+    /* The submissions check the key in their one statement too. */
+    if (route.kind == ROUTE_RUN || route.kind == ROUTE_EXECUTE_PROBLEM) {
+        if (identify_caller(r, &caller))
+            return OK;
+        return route.kind == ROUTE_RUN ? handle_run(r, &limits, &caller)
+                                       : handle_execute_problem(r, &limits, &caller);
+    }
+    if (authenticate(r, &key_id))
         return OK;
     switch (route.kind) {
-    case ROUTE_RESULT:
-    case ROUTE_RESULT_PROBLEM:
-        return dispatch_result(r, &route, key_id);
     case ROUTE_METRICS:
         return handle_metrics(r);
     case ROUTE_LANGUAGES:
@@ -223,12 +226,19 @@ static int coderun_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+static void coderun_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    dispatch_start(pchild, s);
+}
+
 static void coderun_register_hooks(apr_pool_t *p)
 {
     static const char *const before_dbd[] = { "mod_dbd.c", NULL };
 
     (void)p;
     ap_hook_post_config(coderun_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
+    /* After mod_dbd's: the dispatcher borrows a pooled connection's settings. */
+    ap_hook_child_init(coderun_child_init, before_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(coderun_handler, NULL, NULL, APR_HOOK_MIDDLE);
     error_page_register_hooks();
 }

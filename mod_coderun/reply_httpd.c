@@ -9,7 +9,9 @@ int reply_json(request_rec *r, int status, const char *json)
 {
     r->status = status;
     ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    /* no-store unless the answer said otherwise (an ended job's result). */
+    if (!apr_table_get(r->headers_out, "Cache-Control"))
+        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     ap_rputs(json, r);
     ap_rputc('\n', r);
     return OK;

@@ -49,8 +49,6 @@ void limits_apply_defaults(struct coderun_limits *l)
     DEFAULT(max_queued_per_key, 0);
     DEFAULT(daily_cpu_seconds, 0);
     DEFAULT(problem_default_time_ms, 5000);
-    if (!l->anonymous_key)
-        l->anonymous_key = "";
     if (!l->default_language)
         l->default_language = "python";
 }

@@ -16,9 +16,8 @@ int statement_retry_safe(const char *label);
 
 #define SQL_AUTH       "coderun_auth"
 #define SQL_SUBMIT     "coderun_submit"
-#define SQL_JOB        "coderun_job"
-#define SQL_CASES      "coderun_cases"
-#define SQL_PROBLEM_CASES  "coderun_problem_cases"
+#define SQL_RESULT     "coderun_result"
+#define SQL_RESULT_PROBLEM "coderun_result_problem"
 #define SQL_HEALTH     "coderun_health"
 #define SQL_METRICS    "coderun_metrics"
 #define SQL_LANGUAGES  "coderun_languages"

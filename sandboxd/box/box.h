@@ -35,6 +35,7 @@ struct box_limits {
 struct box_config {
     const char *box_dir;   /* scratch root on the host, one subdir per slot */
     unsigned uid_base;     /* slot i runs as uid/gid uid_base + i */
+    unsigned disk_mb;      /* each slot's job dir is a tmpfs of this size */
     char mode[16];         /* filled by box_init: "cgroup2", "cgroup1", "degraded" */
 };
 
@@ -99,7 +100,8 @@ void box_result_free(struct box_result *res);
  * per input. Each input gets its own stdin, stdout, stderr and cgroup (the
  * child writes 0 into the cgroup.procs files it is handed), limits and
  * verdict, exactly as box_run would; a child's leftovers are killed with
- * its cgroup. Inputs of one job share the server's /tmp and /box.
+ * its cgroup. An input that leaves a file in /tmp or /box gets the next
+ * input a fresh server, so nothing of one input reaches the next.
  * box_warm_start returns NULL when the server cannot start (or there is no
  * cgroup to measure inputs by); box_warm_run returns false, with res to be
  * freed and ignored, when the server did not take the input: run it cold

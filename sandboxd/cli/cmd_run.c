@@ -70,8 +70,9 @@ static int run_standalone(const struct config *cfg, const struct oneshot *o, con
         fprintf(stderr, "sandboxd: %s\n", err);
         return 1;
     }
-    struct box_config box = {.box_dir = cfg->box_dir, .uid_base = cfg->uid_base};
-    struct runner r = {.dir_fd = -1};
+    struct box_config box = {.box_dir = cfg->box_dir, .uid_base = cfg->uid_base,
+                              .disk_mb = cfg->disk_mb};
+    struct runner r = {.dir_fd = -1, .use_fd = -1};
     int status = 1;
     if (box_init(&box, err, sizeof err) != 0 || runner_init(&r, &box, cfg->slots, err, sizeof err) != 0)
         fprintf(stderr, "sandboxd: %s\n", err);

@@ -16,6 +16,8 @@ struct config {
     unsigned max_attempts;
     unsigned stop_grace_s;  /* after SIGTERM, how long running jobs may go on */
     unsigned uid_base;   /* slot i runs as uid/gid uid_base + i */
+    unsigned disk_mb;    /* each slot's job dir: a tmpfs of this size */
+    unsigned job_output_mb;  /* a job's stored output (stdout + errors), all inputs */
     char *path;          /* the file the values came from: read again on SIGHUP */
 };
 

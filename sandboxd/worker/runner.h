@@ -14,9 +14,11 @@ struct runner {
     const struct box_config *box;
     unsigned slot;
     int dir_fd;              /* the slot's job directory, emptied per job */
+    int use_fd;              /* the same, share-locked while this runner uses it */
     char job_dir[4096];      /* box_dir/slot-N */
     struct box_slot keeper;  /* the slot's keeper, kept between runs */
     const volatile sig_atomic_t *cancel;  /* set: the job's box is killed */
+    size_t job_output_max;   /* bytes of output and errors a job may store; 0: no cap */
 };
 
 struct job {

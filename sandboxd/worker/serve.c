@@ -104,6 +104,7 @@ static int serve_setup(struct serve *s, const struct config *cfg)
     log_init(cfg->log_dir);
     s->box.box_dir = cfg->box_dir;
     s->box.uid_base = cfg->uid_base;
+    s->box.disk_mb = cfg->disk_mb;
     if (box_init(&s->box, err, sizeof err) != 0) {
         log_event("start_failed", "error", err, NULL);
         return -1;

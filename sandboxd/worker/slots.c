@@ -63,7 +63,8 @@ void *slot_main(void *arg)
 {
     struct slot *sl = arg;
     struct serve *s = sl->s;
-    struct runner r = {.dir_fd = -1, .cancel = &s->cancel};
+    struct runner r = {.dir_fd = -1, .use_fd = -1, .cancel = &s->cancel,
+                       .job_output_max = (size_t)s->cfg->job_output_mb << 20};
     char err[512];
     if (runner_init(&r, &s->box, sl->index, err, sizeof err) != 0) {
         log_event("slot_failed", "error", err, NULL);
@@ -110,7 +111,7 @@ void *slot_main(void *arg)
 void *runsock_main(void *arg)
 {
     struct serve *s = arg;
-    struct runner r = {.dir_fd = -1, .cancel = &s->stop};
+    struct runner r = {.dir_fd = -1, .use_fd = -1, .cancel = &s->stop};
     char err[512];
     int fd = -1;
     if (runner_init(&r, &s->box, s->cfg->slots, err, sizeof err) != 0
