@@ -65,12 +65,17 @@ struct db_rows *db_slice(request_rec *r, const struct db_rows *rows, int first_c
                          int n_cols, int n_rows);
 const char *db_value(const struct db_rows *rows, int row, int col);
 
-/* auth_httpd.c: -1 after answering 401/503. */
+/* auth_httpd.c. Who the request says it is: its token's digest, or without
+ * one the scope's anonymous key's name ("" each when absent). */
+struct caller {
+    const char *digest, *anonymous;
+};
+/* 0, or -1 after answering 401 (no token and no anonymous key). */
+int identify_caller(request_rec *r, struct caller *caller);
+/* The caller's key id: 0, or -1 after answering 401/503. */
 int authenticate(request_rec *r, const char **key_id);
-/* The digest of the request's token. */
-int request_digest(request_rec *r, const char **digest);
 /* rows: a key's id and digest in columns 0 and 1 (none: no such key). */
-int auth_check(request_rec *r, const struct db_rows *rows, const char *digest);
+int auth_check(request_rec *r, const struct db_rows *rows, const struct caller *caller);
 
 /* dispatch_httpd.c: the child's dispatcher thread and its waiter table
  * (NULL if it could not start). */
@@ -87,10 +92,12 @@ void wait_sleep(struct wait *w, apr_interval_time_t left);
 void wait_end(request_rec *r, struct wait *w);
 
 /* jobs_httpd.c: what the job endpoints share. */
-/* Read, validate and insert a job with fields reading the endpoint's body.
- * The new job's id, or NULL with err (429 over the per-key cap). */
+/* Read, validate and insert a job with fields reading the endpoint's body,
+ * as the caller, under its key's limits (one round trip). The job's id (the
+ * first one's for a repeated Idempotency-Key), or NULL with err. */
 const char *queue_job(request_rec *r, const struct coderun_limits *limits,
-                      const char *key_id, job_fields_fn *fields, struct api_error *err);
+                      const struct caller *caller, job_fields_fn *fields,
+                      struct api_error *err);
 /* Columns of result_read's job row. */
 enum { JOB_COL_ID = 0, JOB_COL_STATE = 1, JOB_COL_MODE = 3, JOB_COL_ERROR = 10, JOB_COLS = 11 };
 struct result_read {
@@ -112,10 +119,11 @@ int reply_result_begin(request_rec *r, const struct db_rows *job, struct json_st
 int reply_result_end(request_rec *r, struct json_stream *s);
 
 /* handlers_*_httpd.c */
-int handle_run(request_rec *r, const struct coderun_limits *limits, const char *key_id);
+int handle_run(request_rec *r, const struct coderun_limits *limits,
+               const struct caller *caller);
 int handle_result(request_rec *r, const struct route *route, int wait_ms);
 int handle_execute_problem(request_rec *r, const struct coderun_limits *limits,
-                           const char *key_id);
+                           const struct caller *caller);
 int handle_result_problem(request_rec *r, const struct route *route, int wait_ms);
 int handle_languages(request_rec *r);
 int handle_health(request_rec *r);

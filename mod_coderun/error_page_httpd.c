@@ -34,6 +34,9 @@ static apr_status_t error_page_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         return APR_SUCCESS;
     ap_remove_output_filter(f);
     api_error_for_status(&err, r->status);
+    if (ap_is_HTTP_REDIRECT(r->status))     /* /swagger, /docs: say where to */
+        api_fail(&err, r->status, "moved", NULL, apr_pstrcat(r->pool, "Moved to ",
+                 apr_table_get(r->headers_out, "Location"), ".", NULL));
     json = apr_pstrcat(r->pool, api_error_json(r->pool, &err), "\n", NULL);
     ap_set_content_type(r, "application/json");
     apr_table_unset(r->headers_out, "Content-Length");

@@ -10,10 +10,10 @@
 #include "statements.h"
 
 int handle_execute_problem(request_rec *r, const struct coderun_limits *limits,
-                           const char *key_id)
+                           const struct caller *caller)
 {
     struct api_error err;
-    const char *id = queue_job(r, limits, key_id, problem_request_fields, &err);
+    const char *id = queue_job(r, limits, caller, problem_request_fields, &err);
 
     if (!id)
         return reply_error(r, &err);

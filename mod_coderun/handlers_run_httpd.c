@@ -8,10 +8,11 @@
 #include "run_request.h"
 #include "statements.h"
 
-int handle_run(request_rec *r, const struct coderun_limits *limits, const char *key_id)
+int handle_run(request_rec *r, const struct coderun_limits *limits,
+               const struct caller *caller)
 {
     struct api_error err;
-    const char *id = queue_job(r, limits, key_id, run_request_fields, &err);
+    const char *id = queue_job(r, limits, caller, run_request_fields, &err);
 
     if (!id)
         return reply_error(r, &err);

@@ -1,6 +1,7 @@
 /* mod_coderun: the coderun JSON API. Hooks, directives and routing only;
  * the work is in the handlers and the httpd-free files. */
 #include <string.h>
+#include <strings.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
 
@@ -69,16 +70,26 @@ static const char *set_positive_int(cmd_parms *cmd, void *confv, const char *arg
     return NULL;
 }
 
-static const char *set_queued_per_key(cmd_parms *cmd, void *confv, const char *arg)
+/* The same for counts where 0 means "none". */
+static const char *set_count(cmd_parms *cmd, void *confv, const char *arg)
 {
     struct coderun_dir_conf *conf = confv;
     char *end;
     long v = strtol(arg, &end, 10);
 
     if (*end || v < 0 || v > 1000000000L)
-        return "CoderunMaxQueuedPerKey takes a count (0 = unlimited)";
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " takes a count (0 = none)", NULL);
     mark_api_scope(cmd);
-    conf->limits.max_queued_per_key = (int)v;
+    *(int *)((char *)&conf->limits + (size_t)cmd->info) = (int)v;
+    return NULL;
+}
+
+/* "Off" turns off an anonymous key set in an enclosing scope. */
+static const char *set_anonymous_key(cmd_parms *cmd, void *confv, const char *arg)
+{
+    mark_api_scope(cmd);
+    ((struct coderun_dir_conf *)confv)->limits.anonymous_key =
+        strcasecmp(arg, "Off") == 0 ? "" : arg;
     return NULL;
 }
 
@@ -120,6 +131,11 @@ static const char *set_openapi_file(cmd_parms *cmd, void *confv, const char *pat
                   (void *)APR_OFFSETOF(struct coderun_limits, field), \
                   RSRC_CONF | ACCESS_CONF, help)
 
+#define COUNT_DIRECTIVE(name, field, help) \
+    AP_INIT_TAKE1(name, set_count, \
+                  (void *)APR_OFFSETOF(struct coderun_limits, field), \
+                  RSRC_CONF | ACCESS_CONF, help)
+
 static const command_rec coderun_cmds[] = {
     LIMIT_DIRECTIVE("CoderunMaxBodySize", max_body, "Largest request body in bytes"),
     LIMIT_DIRECTIVE("CoderunMaxInputs", max_inputs, "Most inputs in one /run"),
@@ -129,8 +145,14 @@ static const command_rec coderun_cmds[] = {
     LIMIT_DIRECTIVE("CoderunDefaultTimeMs", default_time_ms, "CPU time limit when none is asked"),
     LIMIT_DIRECTIVE("CoderunDefaultMemoryMb", default_memory_mb, "Memory limit when none is asked"),
     LIMIT_DIRECTIVE("CoderunDefaultOutputKb", default_output_kb, "Output limit when none is asked"),
-    AP_INIT_TAKE1("CoderunMaxQueuedPerKey", set_queued_per_key, NULL, RSRC_CONF | ACCESS_CONF,
-                  "Most queued or running jobs per API key (0 = unlimited)"),
+    LIMIT_DIRECTIVE("CoderunProblemDefaultTimeMs", problem_default_time_ms,
+                    "CPU time limit of a problem job that asks for none"),
+    COUNT_DIRECTIVE("CoderunMaxQueuedPerKey", max_queued_per_key,
+                    "Most queued or running jobs per API key (0 = unlimited)"),
+    COUNT_DIRECTIVE("CoderunDailyCpuSeconds", daily_cpu_seconds,
+                    "Sandboxed CPU seconds per key and UTC day (0 = no budget)"),
+    AP_INIT_TAKE1("CoderunAnonymousKey", set_anonymous_key, NULL, RSRC_CONF | ACCESS_CONF,
+                  "The key requests without one run as in this scope (Off = none)"),
     AP_INIT_TAKE1("CoderunDefaultLanguage", set_default_language, NULL, RSRC_CONF | ACCESS_CONF,
                   "Language of a /run that names none"),
     AP_INIT_TAKE1("CoderunOpenAPIFile", set_openapi_file, NULL, RSRC_CONF | ACCESS_CONF,
@@ -172,6 +194,7 @@ static int coderun_handler(request_rec *r)
     const struct coderun_dir_conf *conf;
     struct coderun_limits limits;
     struct route route;
+    struct caller caller;
     const char *key_id, *prefix;
 
     if (!r->handler || strcmp(r->handler, "coderun"))
@@ -198,13 +221,16 @@ static int coderun_handler(request_rec *r)
                                                : NULL);
     if (route.kind == ROUTE_RESULT || route.kind == ROUTE_RESULT_PROBLEM)
         return dispatch_result(r, &route);
+    /* The submissions check the key in their one statement too. */
+    if (route.kind == ROUTE_RUN || route.kind == ROUTE_EXECUTE_PROBLEM) {
+        if (identify_caller(r, &caller))
+            return OK;
+        return route.kind == ROUTE_RUN ? handle_run(r, &limits, &caller)
+                                       : handle_execute_problem(r, &limits, &caller);
+    }
     if (authenticate(r, &key_id))
         return OK;
     switch (route.kind) {
-    case ROUTE_RUN:
-        return handle_run(r, &limits, key_id);
-    case ROUTE_EXECUTE_PROBLEM:
-        return handle_execute_problem(r, &limits, key_id);
     case ROUTE_METRICS:
         return handle_metrics(r);
     case ROUTE_LANGUAGES:

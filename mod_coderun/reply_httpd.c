@@ -27,7 +27,8 @@ int reply_error(request_rec *r, const struct api_error *err)
     if (err->status == HTTP_UNAUTHORIZED)
         apr_table_setn(r->headers_out, "WWW-Authenticate", "ApiKey");
     if (err->status == HTTP_SERVICE_UNAVAILABLE || err->status == HTTP_TOO_MANY_REQUESTS)
-        apr_table_setn(r->headers_out, "Retry-After", "5");
+        apr_table_setn(r->headers_out, "Retry-After",
+                       err->retry_after > 0 ? apr_itoa(r->pool, err->retry_after) : "5");
     return reply_json(r, err->status, api_error_json(r->pool, err));
 }
 

@@ -2,12 +2,15 @@
 #include <stddef.h>
 #include "statements.h"
 
-/* The caller's key by the digest of its token. Its last use is written at
- * most once a minute, in the same round trip, so `sandboxd key list` can
- * show it at no per-request cost. */
+/* The caller's key by the digest of its token, or (digest '') by the
+ * scope's anonymous key's name (arguments: digest, digest, name); an
+ * expired key is no key. Its last use is written at most once a minute, in
+ * the same round trip, so `sandboxd key list` can show it at no
+ * per-request cost. */
 #define KEY_CTES \
     "WITH k AS (SELECT id, digest, last_used_at FROM coderun.api_keys" \
-    " WHERE digest = decode(%s, 'hex') AND revoked_at IS NULL)," \
+    " WHERE (digest = decode(%s, 'hex') OR (%s = '' AND name = %s))" \
+    " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()))," \
     " u AS (UPDATE coderun.api_keys a SET last_used_at = now() FROM k" \
     " WHERE a.id = k.id AND (k.last_used_at IS NULL" \
     " OR k.last_used_at < now() - interval '1 minute'))"
@@ -37,26 +40,14 @@ const struct statement coderun_statements[] = {
     /* The key's last use is written at most once a minute, in the same
      * round trip, so `sandboxd key list` can show it at no per-request cost. */
     { SQL_AUTH, KEY_CTES " SELECT id::text, encode(digest, 'hex') FROM k" },
-    /* Known languages, whether the named one exists, and whether it has
-     * the mode asked for. */
-    { SQL_LANG_CHECK,
-      "SELECT coalesce(string_agg(name, ', ' ORDER BY name), ''),"
-      " coalesce(bool_or(name = %s), false)::text,"
-      " coalesce(bool_or(name = %s AND %s = ANY (modes)), false)::text"
-      " FROM coderun.languages_offered" },
-    /* One statement: the job and its cases commit together, and the per-key
-     * cap of unfinished jobs (0 = none) is checked in the same snapshot. */
-    { SQL_INSERT_JOB,
-      "WITH j AS (INSERT INTO coderun.jobs (key_id, language, mode, code,"
-      " solution_code, time_ms, memory_mb, output_kb)"
-      " SELECT %s::bigint, %s, %s, %s, NULLIF(%s, ''), %s::int, %s::int, %s::int"
-      " WHERE %s::int = 0 OR (SELECT count(*) FROM coderun.jobs"
-      "   WHERE key_id = %s::bigint AND state IN ('queued', 'running')) < %s::int"
-      " RETURNING id),"
-      " c AS (INSERT INTO coderun.cases (job_id, idx, input, case_key)"
-      " SELECT j.id, t.ord - 1, t.tc->>'input', t.tc->'id' FROM j,"
-      " jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(tc, ord))"
-      " SELECT id::text FROM j" },
+    /* POST /run and /execute-problem in one round trip: authentication,
+     * the key's limits, languages, budget and cap, Idempotency-Key and the
+     * insert of the job and its cases (sql/010_tenants.sql). */
+    { SQL_SUBMIT,
+      "SELECT outcome, coalesce(field, ''), coalesce(message, ''), coalesce(job_id, ''),"
+      " coalesce(retry_after, 0)::text FROM coderun.submit_job(%s, %s, %s, %s, %s, %s,"
+      " NULLIF(%s, '')::int, NULLIF(%s, '')::int, NULLIF(%s, '')::int,"
+      " %s::int, %s::int, %s::int, %s::jsonb, %s, %s::int, %s::int, %s::float8, %s)" },
     { SQL_RESULT, RESULT_READ(
       "idx::text, input, coalesce(output, ''), coalesce(verdict, ''),"
       " coalesce(error, ''), coalesce(exit_code::text, ''),"
@@ -87,5 +78,5 @@ const struct statement coderun_statements[] = {
 
 int statement_retry_safe(const char *label)
 {
-    return strcmp(label, SQL_INSERT_JOB) != 0;
+    return strcmp(label, SQL_SUBMIT) != 0;
 }

@@ -11,12 +11,11 @@ struct statement {
 extern const struct statement coderun_statements[];
 
 /* Whether the statement may run again after its session was lost mid-way:
- * all but the job insert (a second run would queue the job twice). */
+ * all but the submission (a second run would queue the job twice). */
 int statement_retry_safe(const char *label);
 
 #define SQL_AUTH       "coderun_auth"
-#define SQL_LANG_CHECK "coderun_lang_check"
-#define SQL_INSERT_JOB "coderun_insert_job"
+#define SQL_SUBMIT     "coderun_submit"
 #define SQL_RESULT     "coderun_result"
 #define SQL_RESULT_PROBLEM "coderun_result_problem"
 #define SQL_HEALTH     "coderun_health"

@@ -11,8 +11,13 @@ static int usage(void)
         "  serve\n"
         "  migrate [-s SQLDIR]\n"
         "  setup [--database CONNINFO] [--httpd-user USER]\n"
-        "  key add NAME [--token-stdin] | key list | key revoke NAME\n"
+        "  key add NAME [--token-stdin] [SETTINGS] | key set NAME SETTINGS\n"
+        "  key list | key revoke NAME\n"
         "      (without -c or -d: " ETC_DIR "/admin.conf, as `sandboxd setup` writes it)\n"
+        "    SETTINGS: --max-unfinished N --max-time-ms N --max-memory-mb N\n"
+        "      --max-output-kb N --max-inputs N --daily-cpu-seconds S\n"
+        "      (each a number or 'default': the server's) --languages L1,L2|all\n"
+        "      --expires TIMESTAMP|never\n"
         "  run [--lang L] [--mode program|function|problem] [--time-ms N]\n"
         "      [--memory-mb N] [--output-kb N] [--repeat N] [--standalone] FILE\n");
     return 2;
