@@ -11,6 +11,7 @@ static int usage(void)
         "  serve\n"
         "  migrate [-s SQLDIR]\n"
         "  key add NAME [--token-stdin] | key list | key revoke NAME\n"
+        "  key scope NAME all|own          (the figures its dashboard shows)\n"
         "  run [--lang L] [--mode program|function|problem] [--time-ms N]\n"
         "      [--memory-mb N] [--output-kb N] [--repeat N] [--standalone] FILE\n");
     return 2;

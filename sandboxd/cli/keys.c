@@ -1,5 +1,6 @@
 /* keys: API tokens. The database stores only SHA-256 digests of tokens. */
 #include "cli/keys.h"
+#include "cli/key_scope.h"
 #include "worker/db.h"
 #include "cli/commands.h"
 
@@ -116,6 +117,8 @@ static int key_command(PGconn *conn, int argc, char **argv)
             fprintf(stderr, "sandboxd: key revoke: %s\n", err);
         return rc == 0 ? 0 : 1;
     }
+    if (strcmp(sub, "scope") == 0 && argc == 4)
+        return key_scope_command(conn, argv[2], argv[3]);
     bool from_stdin = argc == 4 && strcmp(argv[3], "--token-stdin") == 0;
     if (strcmp(sub, "add") != 0 || !(argc == 3 || from_stdin))
         return -1;
