@@ -131,11 +131,12 @@ install: all
 	install -m 644 mod_coderun/openapi.json mod_coderun/swagger-initializer.js \
 	    languages.conf httpd.conf.sample $(DESTDIR)$(SHARE_DIR)/
 	install -m 644 sandboxd/coderun-sandboxd.service $(DESTDIR)$(UNIT_DIR)/
+	install -d $(DESTDIR)$(SHARE_DIR)/dashboard && install -m 644 mod_coderun/dashboard/* $(CHARTJS_DIR)/chart.umd.js $(DESTDIR)$(SHARE_DIR)/dashboard/
 	@install_once() { [ -e "$$2" ] && echo "kept $$2" || install -m $$3 "$$1" "$$2"; }; \
 	install_once sandboxd/sandboxd.conf.sample $(DESTDIR)$(ETC_DIR)/sandboxd.conf 600; \
 	install_once languages.conf $(DESTDIR)$(ETC_DIR)/languages.conf 644; \
 	sed -e 's|@MODULE@|'$$($(APXS) -q LIBEXECDIR)'/mod_coderun.so|' \
-	    -e 's|@SHARE_DIR@|$(SHARE_DIR)|' httpd.conf.sample > $(BUILD)/coderun.conf; \
+	    -e 's|@SHARE_DIR@|$(SHARE_DIR)|' -e 's|@CHARTJS_DIR@|$(SHARE_DIR)/dashboard|' httpd.conf.sample > $(BUILD)/coderun.conf; \
 	install_once $(BUILD)/coderun.conf $(DESTDIR)$(ETC_DIR)/coderun.conf 600
 
 clean:
@@ -151,11 +152,15 @@ PORT ?= 8080
 DEPS = apache2 apache2-dev apache2-utils libaprutil1-dbd-pgsql libapr1-dev \
        libaprutil1-dev libjson-c-dev libseccomp-dev libpq-dev libssl-dev \
        postgresql gcc g++ make curl wrk hyperfine bubblewrap perl python3 nodejs \
+       chromium fonts-dejavu-core libprotocol-websocket-perl \
        default-jdk-headless,openjdk-17-jdk-headless
 
 # Swagger UI's static files (npm package swagger-ui-dist); Stack.pm serves
 # this directory as @SWAGGER_DIR@.
 SWAGGER_DIR = $(BUILD)/npm/node_modules/swagger-ui-dist
+# The dashboard's charting library (npm package chart.js); served as
+# @CHARTJS_DIR@/chart.umd.js.
+CHARTJS_DIR = $(BUILD)/npm/node_modules/chart.js/dist
 
 .PHONY: deps run stop test
 deps:
@@ -174,12 +179,16 @@ deps:
 	    apt-get install -y --no-install-recommends $$missing || \
 	        { apt-get update && apt-get install -y --no-install-recommends $$missing; }; \
 	fi
-	@$(MAKE) -s --no-print-directory $(SWAGGER_DIR)/index.html
+	@$(MAKE) -s --no-print-directory $(SWAGGER_DIR)/index.html $(CHARTJS_DIR)/chart.umd.js
 
 $(SWAGGER_DIR)/index.html:
 	@# Debian splits npm from nodejs; other nodejs builds bundle it.
 	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm
 	npm install --no-audit --no-fund --ignore-scripts --prefix $(BUILD)/npm swagger-ui-dist@5
+	touch $@
+
+$(CHARTJS_DIR)/chart.umd.js:
+	npm install --no-audit --no-fund --ignore-scripts --prefix $(BUILD)/npm chart.js@4
 	touch $@
 
 # Brings the stack up in ./var (again: reports it is already running).

@@ -4,7 +4,8 @@
 // (an Alias for that one file ahead of the directory Alias).
 window.onload = function () {
   window.ui = SwaggerUIBundle({
-    url: "/openapi.json",
+    // Relative: /swagger/ or /PREFIX/swagger/ finds the document next to it.
+    url: "../openapi.json",
     dom_id: "#swagger-ui",
     deepLinking: true,
     // Keep the key entered under "Authorize" across page reloads.
