@@ -15,6 +15,7 @@ package Coderun::Browser;
 use strict;
 use warnings;
 
+use File::Path qw(remove_tree);
 use File::Temp qw(tempdir);
 use IO::Select;
 use IO::Socket::INET;
@@ -34,9 +35,10 @@ sub available { -x $CHROMIUM }
 
 sub new {
     my ($class) = @_;
-    my $profile = tempdir('coderun-chromium-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my $profile = tempdir('coderun-chromium-XXXXXX', TMPDIR => 1);    # removed by DESTROY
     my $pid = fork // die "fork: $!\n";
     if ($pid == 0) {
+        setpgrp(0, 0);    # its own group: DESTROY ends every chromium process, ours only
         open STDIN, '<', '/dev/null';
         open STDOUT, '>', "$profile/chromium.log";
         open STDERR, '>&', \*STDOUT;
@@ -194,13 +196,17 @@ sub screenshot {
 sub DESTROY {
     my ($self) = @_;
     return unless $self->{pid};
+    local ($?, $@);
     delete $self->{session};    # Browser.close goes to the browser itself
     eval { $self->call('Browser.close', undef, 5) } if $self->{ws};
     my $deadline = time + 10;
-    while (waitpid($self->{pid}, WNOHANG) == 0) {
-        if (time > $deadline) { kill 'KILL', $self->{pid}; waitpid($self->{pid}, 0); last }
-        sleep $POLL_S;
-    }
+    until (waitpid($self->{pid}, WNOHANG) != 0 || time > $deadline) { sleep $POLL_S }
+    # Its renderer and helper processes may outlive it a moment.
+    kill 'KILL', -$self->{pid};
+    waitpid($self->{pid}, 0);
+    $deadline = time + 10;
+    while (kill(0, -$self->{pid}) && time < $deadline) { sleep $POLL_S }
+    remove_tree($self->{profile});
     delete $self->{pid};
 }
 

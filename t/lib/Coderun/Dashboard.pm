@@ -14,11 +14,13 @@ our @EXPORT_OK = qw(run_known_jobs plant_live_queue %KNOWN);
 
 # What the figures say after both. default: the stack's key (two jobs run,
 # inputs "4" ok and "x" runtime_error each, and the planted two); student:
-# one job run, two ok inputs. All of today, python.
+# one job run, two ok inputs; swagger: the example of POST /run tried out
+# in Swagger UI (t/90-browser.t only). All of today, python.
 our %KNOWN = (
-    jobs        => { default => 4, student => 1 },
-    finished    => { default => 2, student => 1 },
-    verdicts    => { default => { ok => 2, runtime_error => 2 }, student => { ok => 2 } },
+    jobs        => { default => 4, student => 1, swagger => 1 },
+    finished    => { default => 2, student => 1, swagger => 1 },
+    verdicts    => { default => { ok => 2, runtime_error => 2 }, student => { ok => 2 },
+                     swagger => { ok => 1, runtime_error => 1 } },
     worker      => { worker => 'lab-1:4242', mode => 'planted', slots => 4, busy => 1 },
     queued      => 1,
     running     => 1,
