@@ -21,7 +21,10 @@ plan skip_all => 'chromium is not installed (make deps)' unless Coderun::Browser
 my $SHOTS = "$FindBin::Bin/../var/screenshots";
 make_path($SHOTS);
 my $started = time;
+my $lap = $started;
+sub lap { my ($what) = @_; note(sprintf '%.1f s: %s', time - $lap, $what); $lap = time }
 my $browser = Coderun::Browser->new;
+lap('chromium started');
 
 # Everything the page shows, as one structure: the tiles, the workers
 # table, and for each chart whether it is drawn, its axis titles and the
@@ -137,11 +140,14 @@ sub swagger_try_it_out {
 sub known_stack {
     my (%opt) = @_;
     my $stack = Coderun::Stack->for_tests(%opt);
+    lap('stack up');
     subtest 'Swagger UI: Try it out' => sub {
         swagger_try_it_out($stack->url('/swagger/'), $stack->add_key('swagger'));
     };
+    lap('Swagger UI tried out');
     my $student = run_known_jobs($stack);
     plant_live_queue($stack);
+    lap('known jobs run, queue planted');
     return ($stack, $student);
 }
 
@@ -152,6 +158,7 @@ subtest 'at /' => sub {
 
     $browser->viewport(1280, 800);
     my $page = show_dashboard($stack->url('/dashboard'), $ops);
+    lap('dashboard drawn');
     is($page->{fragment}, '', 'the key left the address bar');
     subtest 'ops (scope all) at 1280x800' => sub { check_figures($page, 'all') };
     cmp_ok($page->{overflow}, '<=', 0, 'nothing wider than the window');
@@ -178,6 +185,7 @@ subtest 'at /' => sub {
     $browser->click('#key-form button');
     $browser->wait_for('document.body.dataset.ready === "yes"', 'the student dashboard');
     subtest 'student (own jobs) through the form' => sub { check_figures($browser->eval($READ_PAGE), 'student') };
+    lap('phone, key form, student');
 };
 
 subtest 'under /coderun/' => sub {
@@ -187,6 +195,7 @@ subtest 'under /coderun/' => sub {
     my $page = show_dashboard($stack->url('/dashboard'), $stack->token);
     subtest 'the default key (own jobs)' => sub { check_figures($page, 'default') };
     $browser->screenshot("$SHOTS/dashboard-prefix.png");
+    lap('dashboard under /coderun/ drawn');
 };
 
 undef $browser;

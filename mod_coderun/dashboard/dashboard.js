@@ -93,7 +93,8 @@ function axes(xTitle, yTitle, opts) {
   const o = opts || {};
   return {
     x: { stacked: !!o.stacked, title: { display: true, text: xTitle }, ticks: { maxRotation: 0, autoSkip: true } },
-    y: { stacked: !!o.stacked, beginAtZero: true, title: { display: true, text: yTitle } },
+    y: { stacked: !!o.stacked, beginAtZero: true, title: { display: true, text: yTitle },
+         ticks: o.counts ? { precision: 0 } : {} },
   };
 }
 
@@ -156,7 +157,7 @@ function showDaily(daily) {
   draw("chart-daily", "bar", days.map((d) => d.slice(5)), languages.map((lang, i) => ({
     label: lang, backgroundColor: colour(i),
     data: days.map((d) => (daily.rows.find((r) => r.day === d && r.language === lang) || { jobs: 0 }).jobs),
-  })), axes("day (UTC, MM-DD)", "jobs", { stacked: true }));
+  })), axes("day (UTC, MM-DD)", "jobs", { stacked: true, counts: true }));
   figures("chart-daily", ["day", "language", "jobs", "finished", "failed"],
           daily.rows.map((r) => [r.day, r.language, r.jobs, r.finished, r.failed]));
 }
@@ -169,7 +170,7 @@ function showVerdicts(verdicts) {
   draw("chart-verdicts", "bar", names, languages.map((lang, i) => ({
     label: lang, backgroundColor: languages.length > 1 ? colour(i) : names.map((v) => VERDICT_COLOURS[v] || colour(0)),
     data: names.map((v) => total(v, lang)),
-  })), axes(`verdict (last ${verdicts.days} days)`, "inputs", { stacked: true }));
+  })), axes(`verdict (last ${verdicts.days} days)`, "inputs", { stacked: true, counts: true }));
   figures("chart-verdicts", ["verdict", "language", "inputs"],
           names.flatMap((v) => languages.map((lang) => [v, lang, total(v, lang)])).filter((r) => r[2] > 0));
 }
@@ -211,9 +212,9 @@ function showKeys(keys) {
     datasets.push({ label: budgetCol.replace(/_/g, " "), backgroundColor: "#9ca3af",
                     data: names.map((n) => latest(n, budgetCol) ?? null) });
   }
-  draw("chart-keys", "bar", names, datasets, axes(`jobs (last ${keys.days} days)`, "API key"), { options: {
+  draw("chart-keys", "bar", names, datasets, null, { options: {
     indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false,
-    scales: { x: { beginAtZero: true, title: { display: true, text: `jobs (last ${keys.days} days)` } },
+    scales: { x: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: `jobs (last ${keys.days} days)` } },
               y: { title: { display: true, text: "API key" } } },
     plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
   } });
