@@ -104,6 +104,7 @@ sub swagger_try_it_out {
     my ($url, $token) = @_;
     $browser->load($url);
     $browser->wait_for('!!document.querySelector("#operations-code_runner-runCode")', 'Swagger UI to render');
+    lap('Swagger UI rendered');
     $browser->click('button.authorize');
     $browser->wait_for('!!document.querySelector(".modal-ux input")', 'the Authorize dialog');
     $browser->click('.modal-ux input');
@@ -120,6 +121,7 @@ sub swagger_try_it_out {
                                   . " || {}).textContent", 'the answer of POST /run');
     my ($id) = $body =~ /"exec_id":\s*"([0-9a-f-]{36})"/;
     ok($id, 'POST /run answered an exec_id') or diag($body);
+    lap('POST /run answered');
 
     my $get = '#operations-code_runner-getResult';
     $browser->click("$get .opblock-summary-control");
