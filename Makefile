@@ -121,6 +121,9 @@ $(BUILD)/t/mod_%: t/unit/mod_%.c t/unit/tap.h $(MOD_CORE_OBJ)
 # Swagger UI's static files (npm package swagger-ui-dist); Stack.pm serves
 # this directory as @SWAGGER_DIR@.
 SWAGGER_DIR = $(BUILD)/npm/node_modules/swagger-ui-dist
+# The dashboard's charting library (npm package chart.js); served as
+# @CHARTJS_DIR@/chart.umd.js.
+CHARTJS_DIR = $(BUILD)/npm/node_modules/chart.js/dist
 
 # Installs for real (docs/install.md); PREFIX and DESTDIR as usual. The
 # module goes where apxs puts modules, the Apache files where Debian's
@@ -160,6 +163,8 @@ install: all $(SWAGGER_DIR)/index.html
 	$(DIST_SUBST) dist/apache2/coderun.load > $(DESTDIR)$(APACHE_DIR)/mods-available/coderun.load
 	$(DIST_SUBST) sandboxd/coderun-sandboxd.service > $(DESTDIR)$(UNIT_DIR)/coderun-sandboxd.service
 	install -m 644 dist/logrotate/coderun $(DESTDIR)/etc/logrotate.d/coderun
+	install -d $(DESTDIR)$(SHARE_DIR)/dashboard
+	install -m 644 mod_coderun/dashboard/* $(CHARTJS_DIR)/chart.umd.js $(DESTDIR)$(SHARE_DIR)/dashboard/
 	chmod 644 $(DESTDIR)$(APACHE_DIR)/mods-available/coderun.load $(DESTDIR)$(UNIT_DIR)/coderun-sandboxd.service
 	@install_once() { if [ -e "$$2" ]; then echo "kept $$2"; else install -m $$3 "$$1" "$$2"; fi; }; \
 	$(DIST_SUBST) dist/apache2/coderun.conf > $(BUILD)/coderun.conf; \
@@ -186,7 +191,7 @@ PORT ?= 8080
 DEPS = apache2 apache2-dev apache2-utils libaprutil1-dbd-pgsql libapr1-dev \
        libaprutil1-dev libjson-c-dev libseccomp-dev libpq-dev libssl-dev \
        postgresql gcc g++ make curl wrk hyperfine bubblewrap perl python3 nodejs \
-       user-mode-linux iproute2 \
+       user-mode-linux iproute2 chromium fonts-dejavu-core libprotocol-websocket-perl \
        default-jdk-headless,openjdk-17-jdk-headless
 
 
@@ -207,12 +212,16 @@ deps:
 	    apt-get install -y --no-install-recommends $$missing || \
 	        { apt-get update && apt-get install -y --no-install-recommends $$missing; }; \
 	fi
-	@$(MAKE) -s --no-print-directory $(SWAGGER_DIR)/index.html
+	@$(MAKE) -s --no-print-directory $(SWAGGER_DIR)/index.html $(CHARTJS_DIR)/chart.umd.js
 
 $(SWAGGER_DIR)/index.html:
 	@# Debian splits npm from nodejs; other nodejs builds bundle it.
 	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm
 	npm install --no-audit --no-fund --ignore-scripts --prefix $(BUILD)/npm swagger-ui-dist@5
+	touch $@
+
+$(CHARTJS_DIR)/chart.umd.js:
+	npm install --no-audit --no-fund --ignore-scripts --prefix $(BUILD)/npm chart.js@4
 	touch $@
 
 # Brings the stack up in ./var (again: reports it is already running).

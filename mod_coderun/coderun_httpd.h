@@ -129,5 +129,6 @@ int handle_languages(request_rec *r);
 int handle_health(request_rec *r);
 int handle_metrics(request_rec *r);
 int handle_openapi(request_rec *r, const char *document);
+int handle_reports(request_rec *r, const struct route *route, const char *key_id);
 
 #endif

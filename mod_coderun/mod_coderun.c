@@ -235,6 +235,8 @@ static int coderun_handler(request_rec *r)
         return handle_metrics(r);
     case ROUTE_LANGUAGES:
         return handle_languages(r);
+    case ROUTE_REPORTS:
+        return handle_reports(r, &route, key_id);
     default:
         return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such endpoint.");
     }

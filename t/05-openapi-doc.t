@@ -23,6 +23,7 @@ my %operations = (
     '/languages'               => 'get',
     '/health'                  => 'get',
     '/openapi.json'            => 'get',
+    map { ("/reports/$_" => 'get') } qw(live daily keys verdicts cases latency),
 );
 my %public = map { $_ => 1 } qw(/health /openapi.json);
 my %error_header = (401 => 'WWW-Authenticate', 405 => 'Allow', 429 => 'Retry-After',

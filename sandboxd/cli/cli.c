@@ -18,6 +18,7 @@ static int usage(void)
         "      --max-output-kb N --max-inputs N --daily-cpu-seconds S\n"
         "      (each a number or 'default': the server's) --languages L1,L2|all\n"
         "      --expires TIMESTAMP|never\n"
+        "  key scope NAME all|own          (the figures its dashboard shows)\n"
         "  run [--lang L] [--mode program|function|problem] [--time-ms N]\n"
         "      [--memory-mb N] [--output-kb N] [--repeat N] [--standalone] FILE\n");
     return 2;

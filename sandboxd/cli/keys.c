@@ -1,6 +1,7 @@
 /* keys: API tokens. The database stores only SHA-256 digests of tokens. */
 #include "cli/keys.h"
 #include "cli/key_settings.h"
+#include "cli/key_scope.h"
 #include "worker/db.h"
 #include "cli/commands.h"
 
@@ -180,6 +181,8 @@ static int key_command(PGconn *conn, int argc, char **argv)
             fprintf(stderr, "sandboxd: key revoke: %s\n", err);
         return rc == 0 ? 0 : 1;
     }
+    if (strcmp(sub, "scope") == 0 && argc == 4)
+        return key_scope_command(conn, argv[2], argv[3]);
     if (strcmp(sub, "add") == 0 && argc >= 3)
         return key_add_command(conn, argc, argv);
     if (strcmp(sub, "set") == 0 && argc >= 3)

@@ -44,9 +44,10 @@ my $JSON           = JSON::PP->new->utf8->canonical;
 
 # new(dir => DIR, [port => HTTP_PORT], [api_token => T], [slots => N],
 #     [uid_base => N], [httpd_sample => PATH], [languages => PATH],
-#     [sandboxd_settings => "key = value\n..."])
+#     [sandboxd_settings => "key = value\n..."], [prefix => '/coderun'])
 # languages: the language table sandboxd reads (default: the repo's);
 # sandboxd_settings: more lines for sandboxd.conf.
+# prefix: the API, Swagger UI and the dashboard under that path (url() adds it).
 sub new {
     my ($class, %opt) = @_;
     defined $opt{dir} or die "Coderun::Stack->new: dir is required\n";
@@ -432,7 +433,7 @@ sub _ensure_api_key {
 # ------------------------------------------------------------------------ httpd
 
 sub http_port { $_[0]{state}{http_port} }
-sub url { my ($self, $path) = @_; "http://127.0.0.1:$self->{state}{http_port}" . ($path // '') }
+sub url { my ($self, $path) = @_; "http://127.0.0.1:$self->{state}{http_port}" . ($self->{prefix} // '') . ($path // '') }
 
 sub httpd_pid {
     my ($self) = @_;
@@ -442,6 +443,7 @@ sub httpd_pid {
 sub httpd_sample { $_[0]{httpd_sample} // "$ROOT/httpd.conf.sample" }
 sub module_path  { "$BUILD/mod_coderun.so" }
 sub swagger_dir  { $_[0]{swagger_dir} // "$ROOT/build/npm/node_modules/swagger-ui-dist" }    # see make deps
+sub chartjs_dir  { "$ROOT/build/npm/node_modules/chart.js/dist" }
 
 # The value of a directive in the generated coderun.conf (first occurrence),
 # e.g. directive('CoderunMaxBodySize'); undef when it is not set there.
@@ -457,9 +459,14 @@ sub _write_httpd_conf {
     -e $sample or die "$sample is missing\n";
     -e $self->module_path or die "${\ $self->module_path} is missing: run `make` first\n";
     my %placeholder = (MODULE => $self->module_path, DBD_PARAMS => $self->conninfo('httpd'),
-                       SHARE_DIR => "$ROOT/mod_coderun", SWAGGER_DIR => $self->swagger_dir);
+                       SHARE_DIR => "$ROOT/mod_coderun", SWAGGER_DIR => $self->swagger_dir,
+                       CHARTJS_DIR => $self->chartjs_dir);
     my $fragment = slurp($sample);
     $fragment =~ s{\@([A-Z_]+)\@}{$placeholder{$1} // "\@$1\@"}ge;
+    if (my $prefix = $self->{prefix}) {    # every URL path of the sample moves under it
+        $fragment =~ s{^(\s*(?:<Location|Alias)\s+")/}{$1$prefix/}mg;
+        $fragment =~ s{^(\s*RedirectMatch\s+\d+\s+"\^)/(.*?"\s+")/}{$1$prefix/$2$prefix/}mg;
+    }
     my @unknown = $fragment =~ /^[^#\n]*\@([A-Z_]+)\@/mg;
     die "$sample: unknown placeholder @unknown\n" if @unknown;
     # Holds the database password: root only (httpd reads it before setuid).
