@@ -321,13 +321,7 @@ SELECT day, language,
   FROM coderun.job_facts
  GROUP BY 1, 2;
 
-CREATE OR REPLACE VIEW coderun.report_keys AS
-SELECT k.name AS key_name, f.day,
-       sum(f.jobs)::bigint   AS jobs,
-       sum(f.failed)::bigint AS failed,
-       sum(f.execution_seconds) AS execution_seconds
-  FROM coderun.job_facts f JOIN coderun.api_keys k ON k.id = f.key_id
- GROUP BY 1, 2;
+-- report_keys reads job_facts too: sql/010 defines it (with the keys' CPU use).
 
 CREATE OR REPLACE VIEW coderun.report_verdicts AS
 SELECT day, language, verdict, sum(cases)::bigint AS cases
