@@ -15,7 +15,10 @@ APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null) \
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null) \
               $(shell apu-1-config --link-ld 2>/dev/null)
 
-SANDBOXD_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIE \
+# Sources by layer (each folder's README says what lives there): common/
+# is used by both programs; sandboxd/box -> sandboxd/worker -> sandboxd/cli
+# only include downwards. Quoted includes name the layer ("box/box.h").
+SANDBOXD_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIE -iquote sandboxd -iquote . \
                   -I/usr/include/postgresql -DSQL_DIR='"$(CURDIR)/sql"'
 SANDBOXD_LIBS   = -lpq -lseccomp -ljson-c -lcrypto -lpthread
 # sandboxd itself only runs boxes (`sandboxd run`) and hands every other
@@ -27,24 +30,25 @@ LINK_HARDEN     = -pie $(LINK_RELRO)
 # without the dynamic loader (~1.2 ms here). Sanitizer builds cannot be.
 SANDBOXD_RUN_LINK = $(if $(SAN),$(SAN) -pie,-static-pie) $(LINK_RELRO)
 
-# Everything in sandboxd/ but the two mains and the build tool filter_gen
-# is a library the unit tests link.
-SANDBOXD_MAINS   = sandboxd/main.c sandboxd/main_db.c sandboxd/filter_gen.c
-SANDBOXD_LIB_SRC = $(filter-out $(SANDBOXD_MAINS),$(wildcard sandboxd/*.c))
-SANDBOXD_LIB_OBJ = $(SANDBOXD_LIB_SRC:sandboxd/%.c=$(BUILD)/sandboxd/%.o)
+# Everything but the two mains and the build tool filter_gen is a library
+# the unit tests link.
+COMMON_SRC       = $(wildcard common/*.c)
+COMMON_HDR       = $(wildcard common/*.h)
+SANDBOXD_HDR     = $(wildcard sandboxd/*/*.h) $(COMMON_HDR)
+SANDBOXD_MAINS   = sandboxd/cli/main.c sandboxd/cli/main_db.c sandboxd/box/filter_gen.c
+SANDBOXD_LIB_SRC = $(filter-out $(SANDBOXD_MAINS),$(wildcard sandboxd/*/*.c)) $(COMMON_SRC)
+SANDBOXD_LIB_OBJ = $(SANDBOXD_LIB_SRC:%.c=$(BUILD)/%.o)
 
 # mod_coderun.c and *_httpd.c are httpd glue; the rest is httpd-free (APR and
-# json-c only) and linked directly by the unit tests.
+# json-c only) and linked directly by the unit tests, with the part of
+# common/ the module uses.
 MOD_SRC      = $(wildcard mod_coderun/*.c)
+MOD_COMMON_SRC = common/utf8.c
+MOD_COMMON_HDR = $(MOD_COMMON_SRC:.c=.h)
 MOD_CORE_SRC = $(filter-out mod_coderun/mod_coderun.c $(wildcard mod_coderun/*_httpd.c),$(MOD_SRC))
-# sandboxd's strict UTF-8 checker is shared with the module.
-MOD_SHARED_SRC = sandboxd/utf8.c
-MOD_SHARED_HDR = $(MOD_SHARED_SRC:.c=.h)
 MOD_CORE_OBJ = $(MOD_CORE_SRC:mod_coderun/%.c=$(BUILD)/mod_core/%.o) \
-               $(MOD_SHARED_SRC:sandboxd/%.c=$(BUILD)/mod_core/%.o)
-# -iquote: sandboxd's headers for quoted includes only (its seccomp.h must
-# not hide libseccomp's).
-MOD_CFLAGS   = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIC $(APR_CFLAGS) -iquote sandboxd
+               $(MOD_COMMON_SRC:%.c=$(BUILD)/mod_core/%.o)
+MOD_CFLAGS   = $(CFLAGS) $(WARN) $(HARDEN) $(SAN) -std=gnu11 -fPIC $(APR_CFLAGS) -iquote .
 
 UNIT_SRC  = $(wildcard t/unit/*.c)
 UNIT_BIN  = $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
@@ -57,45 +61,50 @@ daemon: $(BUILD)/sandboxd/sandboxd $(BUILD)/sandboxd/sandboxd-db
 module: $(BUILD)/mod_coderun.so
 unit: $(UNIT_BIN)
 
-$(BUILD)/sandboxd/%.o: sandboxd/%.c $(wildcard sandboxd/*.h)
+$(BUILD)/sandboxd/%.o: sandboxd/%.c $(SANDBOXD_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(SANDBOXD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/common/%.o: common/%.c $(COMMON_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(SANDBOXD_CFLAGS) -c -o $@ $<
 
 # The seccomp filter, compiled by libseccomp at build time (filter_gen.c).
-$(BUILD)/sandboxd/filter_gen: sandboxd/filter_gen.c $(BUILD)/sandboxd/boxerr.o
+$(BUILD)/sandboxd/box/filter_gen: sandboxd/box/filter_gen.c $(BUILD)/sandboxd/box/boxerr.o
 	$(CC) $(SANDBOXD_CFLAGS) $(LINK_HARDEN) -o $@ $^ -lseccomp
-$(BUILD)/sandboxd/filter_prog.inc: $(BUILD)/sandboxd/filter_gen
+$(BUILD)/sandboxd/box/filter_prog.inc: $(BUILD)/sandboxd/box/filter_gen
 	ASAN_OPTIONS=detect_leaks=0 $< > $@.tmp && mv -f $@.tmp $@
-$(BUILD)/sandboxd/seccomp.o: sandboxd/seccomp.c $(wildcard sandboxd/*.h) $(BUILD)/sandboxd/filter_prog.inc
-	$(CC) $(SANDBOXD_CFLAGS) -I$(BUILD)/sandboxd -c -o $@ $<
+$(BUILD)/sandboxd/box/seccomp.o: sandboxd/box/seccomp.c $(SANDBOXD_HDR) $(BUILD)/sandboxd/box/filter_prog.inc
+	$(CC) $(SANDBOXD_CFLAGS) -iquote $(BUILD)/sandboxd/box -c -o $@ $<
 
 $(BUILD)/libsandboxd.a: $(SANDBOXD_LIB_OBJ)
 	ar rcs $@ $^
 
-$(BUILD)/sandboxd/sandboxd: $(BUILD)/sandboxd/main.o $(BUILD)/libsandboxd.a
+$(BUILD)/sandboxd/sandboxd: $(BUILD)/sandboxd/cli/main.o $(BUILD)/libsandboxd.a
 	$(CC) $(SANDBOXD_RUN_LINK) -o $@ $^ $(SANDBOXD_RUN_LIBS)
 
-$(BUILD)/sandboxd/sandboxd-db: $(BUILD)/sandboxd/main_db.o $(BUILD)/libsandboxd.a
+$(BUILD)/sandboxd/sandboxd-db: $(BUILD)/sandboxd/cli/main_db.o $(BUILD)/libsandboxd.a
 	$(CC) $(SAN) $(LINK_HARDEN) -o $@ $^ $(SANDBOXD_LIBS)
 
 # apxs compiles next to the sources, so it works on a copy in $(BUILD): two
 # build trees (make, make test-asan) never share objects.
 MOD_SRC_DIR    = $(BUILD)/mod_src
-$(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h) $(MOD_SHARED_SRC) $(MOD_SHARED_HDR)
-	@rm -rf $(MOD_SRC_DIR) && mkdir -p $(MOD_SRC_DIR)
-	cp $^ $(MOD_SRC_DIR)/
-	cd $(MOD_SRC_DIR) && $(APXS) -c -o mod_coderun.la $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11 -I/usr/include/postgresql) \
-	    $(addprefix -Wl$(comma),$(SAN)) -ljson-c -lcrypto -lpq $(notdir $(MOD_SRC) $(MOD_SHARED_SRC)) \
+$(BUILD)/mod_coderun.so: $(MOD_SRC) $(wildcard mod_coderun/*.h) $(MOD_COMMON_SRC) $(MOD_COMMON_HDR)
+	@rm -rf $(MOD_SRC_DIR) && mkdir -p $(MOD_SRC_DIR)/common
+	cp $(MOD_SRC) $(wildcard mod_coderun/*.h) $(MOD_SRC_DIR)/
+	cp $(MOD_COMMON_SRC) $(MOD_COMMON_HDR) $(MOD_SRC_DIR)/common/
+	cd $(MOD_SRC_DIR) && $(APXS) -c -o mod_coderun.la $(addprefix -Wc$(comma),$(WARN) $(HARDEN) $(SAN) -std=gnu11 -iquote . -I/usr/include/postgresql) \
+	    $(addprefix -Wl$(comma),$(SAN)) -ljson-c -lcrypto -lpq $(notdir $(MOD_SRC)) $(MOD_COMMON_SRC) \
 	    >$(CURDIR)/$(BUILD)/apxs.log 2>&1 || { cat $(CURDIR)/$(BUILD)/apxs.log; exit 1; }
 	cp $(MOD_SRC_DIR)/.libs/mod_coderun.so $@.tmp && mv -f $@.tmp $@
 
 comma := ,
 
-$(BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h) $(MOD_SHARED_HDR)
+$(BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h) $(MOD_COMMON_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -c -o $@ $<
 
-$(BUILD)/mod_core/%.o: sandboxd/%.c sandboxd/%.h
+$(BUILD)/mod_core/common/%.o: common/%.c common/%.h
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -c -o $@ $<
 
@@ -103,7 +112,7 @@ $(BUILD)/mod_core/%.o: sandboxd/%.c sandboxd/%.h
 # httpd-free module files.
 $(BUILD)/t/sandboxd_%: t/unit/sandboxd_%.c t/unit/tap.h $(BUILD)/libsandboxd.a
 	@mkdir -p $(@D)
-	$(CC) $(SANDBOXD_CFLAGS) -Isandboxd -It/unit $(LINK_HARDEN) -o $@ $< $(BUILD)/libsandboxd.a $(SANDBOXD_LIBS)
+	$(CC) $(SANDBOXD_CFLAGS) -It/unit $(LINK_HARDEN) -o $@ $< $(BUILD)/libsandboxd.a $(SANDBOXD_LIBS)
 
 $(BUILD)/t/mod_%: t/unit/mod_%.c t/unit/tap.h $(MOD_CORE_OBJ)
 	@mkdir -p $(@D)

@@ -308,7 +308,7 @@ sub bench_claims {
                    note => "experiment, not the product: the same with synchronous_commit=off");
         } else {
             figure("claim_per_s_$clients", $claims, $ref, 'jobs/s',
-                   note => "SQL path of sandboxd/queue.c in batches of $batch (claim, load cases, write"
+                   note => "SQL path of sandboxd/worker/queue.c in batches of $batch (claim, load cases, write"
                          . " results, no-op runner) measured with pgbench -T $seconds, $clients connection(s)"
                          . " like $clients sandboxd; ref = the same 3 round-trips of SELECT 1 per batch");
         }

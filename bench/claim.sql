@@ -1,4 +1,4 @@
--- The SQL of a batch of jobs through sandboxd/queue.c with a no-op runner
+-- The SQL of a batch of jobs through sandboxd/worker/queue.c with a no-op runner
 -- (pgbench script, -M extended = PQexecParams as sandboxd does; -D batch=N
 -- jobs per claim, so jobs/s = tps x N): queue_claim's claim and its cases,
 -- then queue_finish's one-statement write of the batch. Three round trips

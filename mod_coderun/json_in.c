@@ -2,7 +2,7 @@
 #include <apr_strings.h>
 
 #include "json_in.h"
-#include "utf8.h"
+#include "common/utf8.h"
 
 static int is_json_space(char c)
 {

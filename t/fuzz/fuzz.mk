@@ -15,7 +15,7 @@ FUZZ_SANITIZE       = -fsanitize=address,undefined -fno-sanitize-recover=undefin
 # The module's httpd-free files, instrumented for coverage and sanitizers.
 FUZZ_CORE_OBJ       = $(MOD_CORE_OBJ:$(BUILD)/mod_core/%=$(FUZZ_BUILD)/mod_core/%)
 FUZZ_CFLAGS         = -g -O1 -std=gnu11 $(WARN) -fno-omit-frame-pointer $(FUZZ_SANITIZE) \
-                      $(APR_CFLAGS) -Imod_coderun -iquote sandboxd -It/fuzz
+                      $(APR_CFLAGS) -Imod_coderun -iquote . -It/fuzz
 # Bodies up to 64 KiB: enough for deep nesting and many inputs.
 FUZZ_FLAGS          = -max_len=65536 -dict=t/fuzz/json.dict -print_final_stats=1 \
                       -timeout=10 -rss_limit_mb=2048
@@ -36,11 +36,11 @@ fuzz-deps:
 
 fuzz-build: fuzz-deps $(FUZZ_BIN)
 
-$(FUZZ_BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h) $(MOD_SHARED_HDR)
+$(FUZZ_BUILD)/mod_core/%.o: mod_coderun/%.c $(wildcard mod_coderun/*.h) $(MOD_COMMON_HDR)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BUILD)/mod_core/%.o: sandboxd/%.c sandboxd/%.h
+$(FUZZ_BUILD)/mod_core/common/%.o: common/%.c common/%.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
@@ -71,10 +71,10 @@ fuzz-smoke: fuzz-build
 	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
 
 # ---- static analysis ----------------------------------------------------------
-# Quoted includes resolve next to each file (an -Isandboxd would make
-# <seccomp.h> find sandboxd/seccomp.h instead of libseccomp's).
-LINT_SRC      = $(wildcard mod_coderun/*.c) $(wildcard sandboxd/*.c)
-LINT_INCLUDES = -iquote sandboxd -iquote $(BUILD)/sandboxd -I/usr/include/apache2 -I/usr/include/apr-1.0 -I/usr/include/postgresql
+# Quoted includes name their layer ("box/seccomp.h"), so <seccomp.h> is
+# still libseccomp's.
+LINT_SRC      = $(wildcard mod_coderun/*.c) $(wildcard sandboxd/*/*.c) $(wildcard common/*.c)
+LINT_INCLUDES = -iquote sandboxd -iquote . -iquote $(BUILD)/sandboxd/box -I/usr/include/apache2 -I/usr/include/apr-1.0 -I/usr/include/postgresql
 LINT_DEFINES  = -DLINUX -D_REENTRANT -D_GNU_SOURCE -DSQL_DIR='"sql"'
 # cppcheck reads no system headers: AF_UNIX stands in for <sys/socket.h>
 # (apr_network_io.h has an #error without it), json_object.h is forced in
@@ -98,7 +98,7 @@ TIDY_CHECKS   = -*,clang-analyzer-*,bugprone-*,cert-*,misc-*,performance-*,porta
 LINT_LOG      = $(BUILD)/lint
 
 # Lists every finding with file:line; fails when there is any.
-lint: $(BUILD)/sandboxd/filter_prog.inc
+lint: $(BUILD)/sandboxd/box/filter_prog.inc
 	@mkdir -p $(LINT_LOG)
 	@rc=0; \
 	$(CPPCHECK) $(LINT_INCLUDES) $(LINT_DEFINES) $(LINT_SRC) 2>$(LINT_LOG)/cppcheck.txt || rc=1; \

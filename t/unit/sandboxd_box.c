@@ -1,7 +1,7 @@
 /* box_run end to end on the real kernel (needs root): verdicts, output,
  * stdin with NUL bytes, limits, forbidden calls, setup failures. */
 #define _GNU_SOURCE
-#include "box.h"
+#include "box/box.h"
 #include "tap.h"
 
 #include <limits.h>

@@ -1,6 +1,6 @@
 /* capture: head mode keeps the first bytes, tail mode the last; both count
  * everything offered. */
-#include "capture.h"
+#include "box/capture.h"
 #include "tap.h"
 
 #include <stdlib.h>

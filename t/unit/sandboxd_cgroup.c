@@ -1,7 +1,7 @@
 /* cgroup file handling on fake hierarchies in a temp dir: v2 detection and
  * delegation, limits written, stats parsed, both for v2 and v1. */
 #define _GNU_SOURCE
-#include "cgroup.h"
+#include "box/cgroup.h"
 #include "tap.h"
 
 #include <stdlib.h>

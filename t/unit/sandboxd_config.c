@@ -1,5 +1,5 @@
 /* config: defaults, key parsing, file errors with line numbers. */
-#include "config.h"
+#include "worker/config.h"
 #include "tap.h"
 
 #include <stdio.h>

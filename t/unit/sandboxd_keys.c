@@ -1,5 +1,5 @@
 /* keys: base64url encoding, fresh tokens, SHA-256 digests. */
-#include "keys.h"
+#include "cli/keys.h"
 #include "tap.h"
 
 int main(void)

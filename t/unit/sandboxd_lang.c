@@ -1,6 +1,6 @@
 /* lang: languages.conf parsing, heredoc templates, {{code}} substitution,
  * version extraction, and the shipped languages.conf itself. */
-#include "lang.h"
+#include "worker/lang.h"
 #include "tap.h"
 
 #include <stdlib.h>

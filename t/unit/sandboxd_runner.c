@@ -1,5 +1,5 @@
 /* runner: limits from a job, the template per mode, the stored error text. */
-#include "runner.h"
+#include "worker/runner.h"
 #include "tap.h"
 
 #include <stdlib.h>

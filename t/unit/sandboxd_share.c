@@ -1,6 +1,6 @@
 /* share: who takes which input of a pass, who may join it, and that the
  * owner's close waits for the helpers inside. */
-#include "share.h"
+#include "worker/share.h"
 #include "tap.h"
 
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* utf8: invalid sequences and NUL become U+FFFD, valid text is kept. */
 #include "tap.h"
-#include "utf8.h"
+#include "common/utf8.h"
 
 #include <stdlib.h>
 

@@ -1,0 +1,61 @@
+/* cgroup: per-slot control groups for memory (swap off), process count,
+ * peak memory and CPU time of everything in the box. cgroup v2 when a
+ * delegated v2 hierarchy offers the memory and pids controllers, else the v1
+ * memory, pids (and cpuacct) hierarchies; a box lives in <own cgroup>/coderun/
+ * uid-U, named by the uid it runs as (unique per slot and per daemon, as box
+ * uids must be anyway), and is removed after every run. */
+#ifndef CODERUN_CGROUP_H
+#define CODERUN_CGROUP_H
+
+#include "box/box.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum cg_kind { CG_NONE, CG_V1, CG_V2 };
+
+/* The "coderun" parent directory of every slot, per hierarchy. */
+struct cg_hier {
+    enum cg_kind kind;
+    char v2[PATH_MAX];
+    char memory[PATH_MAX], pids[PATH_MAX], cpuacct[PATH_MAX]; /* v1; cpuacct may be "" */
+};
+
+struct cg_slot {
+    enum cg_kind kind;
+    char dirs[3][PATH_MAX];  /* v2: [0]; v1: memory, pids, cpuacct */
+    int ndirs;
+};
+
+struct cg_stats {
+    long memory_peak_kb;
+    long oom_kills;
+    double cpu_ms;           /* -1 when the hierarchy has no CPU counter */
+};
+
+/* Finds a usable hierarchy from mountinfo and /proc/self/cgroup (paths are
+ * parameters so tests can feed their own) and creates the coderun dirs.
+ * h->kind is CG_NONE when nothing is writable; never fails otherwise. */
+void cg_detect(struct cg_hier *h, const char *mountinfo_path, const char *self_cgroup_path);
+const char *cg_mode_name(enum cg_kind kind);
+
+/* v2: enable the controllers in dir's subtree (moving this process into a
+ * leaf "daemon" child if dir holds processes) and create dir/coderun. */
+int cg_v2_prepare(const char *dir, char *out, size_t outlen);
+
+/* coderun/NAME in each hierarchy ("uid-U": unique per slot and daemon),
+ * emptied and made afresh, with the limits set. */
+int cg_slot_create(const struct cg_hier *h, const char *name, const struct box_limits *l,
+                   struct cg_slot *s, char *err, size_t errlen);
+/* Opens each directory's cgroup.procs into fds[0..ndirs): the box's
+ * program writes "0" to them to move itself in before it starts. */
+int cg_slot_open_procs(const struct cg_slot *s, int *fds, char *err, size_t errlen);
+int cg_slot_stats(const struct cg_slot *s, struct cg_stats *st);
+/* Kills every process in the slot. */
+void cg_slot_kill(const struct cg_slot *s);
+/* Kills what is left and removes the slot's directories. */
+int cg_slot_remove(const struct cg_slot *s);
+
+#endif

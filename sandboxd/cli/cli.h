@@ -1,0 +1,20 @@
+/* cli: the sandboxd command line both executables share: global options
+ * (-c CONFIG, -d CONNINFO), the configuration, then one command. */
+#ifndef CODERUN_CLI_H
+#define CODERUN_CLI_H
+
+#include "worker/config.h"
+
+#include <stddef.h>
+
+struct command {
+    const char *name;
+    int (*fn)(const struct config *cfg, int argc, char **argv);
+};
+
+/* Runs the command argv names from cmds. A command not in cmds goes to
+ * elsewhere (given the whole argv) when it is set, else gets the usage. */
+int cli_main(int argc, char **argv, const struct command *cmds, size_t ncmds,
+             int (*elsewhere)(char **argv));
+
+#endif
