@@ -157,24 +157,47 @@ DEPS = apache2 apache2-dev apache2-utils libaprutil1-dbd-pgsql libapr1-dev \
 # this directory as @SWAGGER_DIR@.
 SWAGGER_DIR = $(BUILD)/npm/node_modules/swagger-ui-dist
 
-.PHONY: deps run stop test
-deps:
+# The other languages of languages.conf (docs/languages.md), on top of deps
+# (npm comes with it): about 2.7 GB installed. A worker offers only the
+# languages it finds installed.
+LANG_DEPS = node-typescript golang-go rustc ruby php-cli lua5.4 ghc ocaml-nox \
+       r-base-core mono-mcs mono-runtime kotlin scala swi-prolog-nox guile-3.0 racket \
+       sbcl clojure elixir erlang-nox gfortran fpc gnat gnucobol3,gnucobol gdc nim \
+       octave groovy tcl8.6 gawk sqlite3 nasm binutils crystal valac
+# TypeScript's Node types (no Debian package), where the box sees them;
+# languages.conf's [typescript] names this path.
+TS_TYPES = /usr/local/lib/coderun/node_modules/@types/node
+
+# $(call install_debs,TARGET,PACKAGES): apt-get installs the packages not
+# yet installed (a,b: either one will do; the first is installed).
+define install_debs
 	@missing=; \
-	for alts in $(DEPS); do \
+	for alts in $(2); do \
 	    found=; \
 	    for p in $$(echo $$alts | tr , ' '); do \
 	        dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed && found=1; \
 	    done; \
 	    [ -n "$$found" ] || missing="$$missing $${alts%%,*}"; \
 	done; \
-	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	if [ -z "$$missing" ]; then echo "$(1): all Debian packages present"; \
 	else \
-	    echo "deps: installing$$missing"; \
+	    echo "$(1): installing$$missing"; \
 	    export DEBIAN_FRONTEND=noninteractive; \
 	    apt-get install -y --no-install-recommends $$missing || \
 	        { apt-get update && apt-get install -y --no-install-recommends $$missing; }; \
 	fi
+endef
+
+.PHONY: deps deps-languages run stop test
+deps:
+	$(call install_debs,deps,$(DEPS))
 	@$(MAKE) -s --no-print-directory $(SWAGGER_DIR)/index.html
+
+deps-languages: deps
+	$(call install_debs,deps-languages,$(LANG_DEPS))
+	@# @types/node 18.11 matches Debian 12's node 18 and typescript 4.8.
+	@test -d $(TS_TYPES) || npm install --no-audit --no-fund --ignore-scripts \
+	    --prefix $(TS_TYPES:/node_modules/@types/node=) @types/node@18.11.18
 
 $(SWAGGER_DIR)/index.html:
 	@# Debian splits npm from nodejs; other nodejs builds bundle it.
