@@ -118,25 +118,65 @@ $(BUILD)/t/mod_%: t/unit/mod_%.c t/unit/tap.h $(MOD_CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Imod_coderun -It/unit -o $@ $< $(MOD_CORE_OBJ) $(SAN) $(APR_LIBS) -ljson-c -lcrypto
 
-# Installs for real; configuration an admin may have edited is never overwritten.
+# Swagger UI's static files (npm package swagger-ui-dist); Stack.pm serves
+# this directory as @SWAGGER_DIR@.
+SWAGGER_DIR = $(BUILD)/npm/node_modules/swagger-ui-dist
+# The dashboard's charting library (npm package chart.js); served as
+# @CHARTJS_DIR@/chart.umd.js.
+CHARTJS_DIR = $(BUILD)/npm/node_modules/chart.js/dist
+
+# Installs for real (docs/install.md); PREFIX and DESTDIR as usual. The
+# module goes where apxs puts modules, the Apache files where Debian's
+# a2enmod/a2enconf look. Configuration an admin may have edited is
+# installed once and never overwritten; `sandboxd setup` writes the
+# configs with the database passwords. `make uninstall` removes the
+# program files and keeps configuration, logs and data unless PURGE=1.
 SHARE_DIR   = $(PREFIX)/share/coderun
 ETC_DIR    ?= /etc/coderun
 UNIT_DIR   ?= /etc/systemd/system
-install: all
-	install -d $(DESTDIR)$$($(APXS) -q LIBEXECDIR) $(DESTDIR)$(PREFIX)/sbin \
-	    $(DESTDIR)$(SHARE_DIR)/sql $(DESTDIR)$(ETC_DIR) $(DESTDIR)$(UNIT_DIR)
-	install -m 644 $(BUILD)/mod_coderun.so $(DESTDIR)$$($(APXS) -q LIBEXECDIR)/mod_coderun.so
+APACHE_DIR ?= /etc/apache2
+MODULE_DIR := $(shell $(APXS) -q LIBEXECDIR 2>/dev/null)
+STATE_DIRS  = /var/lib/coderun /var/log/coderun
+# The program files, for install and uninstall alike.
+INSTALLED   = $(MODULE_DIR)/mod_coderun.so $(PREFIX)/sbin/sandboxd $(PREFIX)/sbin/sandboxd-db \
+              $(SHARE_DIR) $(UNIT_DIR)/coderun-sandboxd.service \
+              $(APACHE_DIR)/mods-available/coderun.load /etc/logrotate.d/coderun
+# Configuration: kept by uninstall unless PURGE=1.
+CONFIGURED  = $(ETC_DIR) $(APACHE_DIR)/conf-available/coderun.conf
+DIST_SUBST  = sed -e 's|@MODULE_DIR@|$(MODULE_DIR)|g' -e 's|@SHARE_DIR@|$(SHARE_DIR)|g' \
+                  -e 's|@ETC_DIR@|$(ETC_DIR)|g' -e 's|/usr/local/sbin/|$(PREFIX)/sbin/|g'
+
+.PHONY: uninstall
+install: all $(SWAGGER_DIR)/index.html
+	install -d $(DESTDIR)$(MODULE_DIR) $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SHARE_DIR)/sql \
+	    $(DESTDIR)$(SHARE_DIR)/swagger-ui $(DESTDIR)$(ETC_DIR) $(DESTDIR)$(UNIT_DIR) \
+	    $(DESTDIR)$(APACHE_DIR)/mods-available $(DESTDIR)$(APACHE_DIR)/conf-available \
+	    $(DESTDIR)/etc/logrotate.d $(addprefix $(DESTDIR),$(STATE_DIRS))
+	install -m 644 $(BUILD)/mod_coderun.so $(DESTDIR)$(MODULE_DIR)/mod_coderun.so
 	install -m 755 $(BUILD)/sandboxd/sandboxd $(BUILD)/sandboxd/sandboxd-db $(DESTDIR)$(PREFIX)/sbin/
 	install -m 644 sql/*.sql $(DESTDIR)$(SHARE_DIR)/sql/
-	install -m 644 mod_coderun/openapi.json mod_coderun/swagger-initializer.js \
-	    languages.conf httpd.conf.sample $(DESTDIR)$(SHARE_DIR)/
-	install -m 644 sandboxd/coderun-sandboxd.service $(DESTDIR)$(UNIT_DIR)/
-	@install_once() { [ -e "$$2" ] && echo "kept $$2" || install -m $$3 "$$1" "$$2"; }; \
-	install_once sandboxd/sandboxd.conf.sample $(DESTDIR)$(ETC_DIR)/sandboxd.conf 600; \
-	install_once languages.conf $(DESTDIR)$(ETC_DIR)/languages.conf 644; \
-	sed -e 's|@MODULE@|'$$($(APXS) -q LIBEXECDIR)'/mod_coderun.so|' \
-	    -e 's|@SHARE_DIR@|$(SHARE_DIR)|' httpd.conf.sample > $(BUILD)/coderun.conf; \
-	install_once $(BUILD)/coderun.conf $(DESTDIR)$(ETC_DIR)/coderun.conf 600
+	install -m 644 mod_coderun/openapi.json mod_coderun/swagger-initializer.js languages.conf \
+	    sandboxd/sandboxd.conf.sample $(DESTDIR)$(SHARE_DIR)/
+	cp -R $(SWAGGER_DIR)/. $(DESTDIR)$(SHARE_DIR)/swagger-ui/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(SHARE_DIR)/swagger-ui
+	$(DIST_SUBST) dist/apache2/coderun-vhost.conf.example > $(DESTDIR)$(SHARE_DIR)/coderun-vhost.conf.example
+	$(DIST_SUBST) dist/apache2/coderun.load > $(DESTDIR)$(APACHE_DIR)/mods-available/coderun.load
+	$(DIST_SUBST) sandboxd/coderun-sandboxd.service > $(DESTDIR)$(UNIT_DIR)/coderun-sandboxd.service
+	install -m 644 dist/logrotate/coderun $(DESTDIR)/etc/logrotate.d/coderun
+	install -d $(DESTDIR)$(SHARE_DIR)/dashboard
+	install -m 644 mod_coderun/dashboard/* $(CHARTJS_DIR)/chart.umd.js $(DESTDIR)$(SHARE_DIR)/dashboard/
+	chmod 644 $(DESTDIR)$(APACHE_DIR)/mods-available/coderun.load $(DESTDIR)$(UNIT_DIR)/coderun-sandboxd.service
+	@install_once() { if [ -e "$$2" ]; then echo "kept $$2"; else install -m $$3 "$$1" "$$2"; fi; }; \
+	$(DIST_SUBST) dist/apache2/coderun.conf > $(BUILD)/coderun.conf; \
+	install_once $(BUILD)/coderun.conf $(DESTDIR)$(APACHE_DIR)/conf-available/coderun.conf 644; \
+	install_once languages.conf $(DESTDIR)$(ETC_DIR)/languages.conf 644
+
+uninstall:
+	rm -rf $(addprefix $(DESTDIR),$(INSTALLED))
+	@if [ "$(PURGE)" = 1 ]; then \
+	    echo "rm -rf $(addprefix $(DESTDIR),$(CONFIGURED) $(STATE_DIRS))"; \
+	    rm -rf $(addprefix $(DESTDIR),$(CONFIGURED) $(STATE_DIRS)); \
+	else echo "kept $(CONFIGURED) $(STATE_DIRS) (PURGE=1 removes them)"; fi
 
 clean:
 	rm -rf $(BUILD)
@@ -151,11 +191,8 @@ PORT ?= 8080
 DEPS = apache2 apache2-dev apache2-utils libaprutil1-dbd-pgsql libapr1-dev \
        libaprutil1-dev libjson-c-dev libseccomp-dev libpq-dev libssl-dev \
        postgresql gcc g++ make curl wrk hyperfine bubblewrap perl python3 nodejs \
+       user-mode-linux iproute2 chromium fonts-dejavu-core libprotocol-websocket-perl \
        default-jdk-headless,openjdk-17-jdk-headless
-
-# Swagger UI's static files (npm package swagger-ui-dist); Stack.pm serves
-# this directory as @SWAGGER_DIR@.
-SWAGGER_DIR = $(BUILD)/npm/node_modules/swagger-ui-dist
 
 # The other languages of languages.conf (docs/languages.md), on top of deps
 # (npm comes with it): about 2.7 GB installed. A worker offers only the
@@ -188,10 +225,10 @@ define install_debs
 	fi
 endef
 
-.PHONY: deps deps-languages run stop test
+.PHONY: deps deps-languages run stop test test-install
 deps:
 	$(call install_debs,deps,$(DEPS))
-	@$(MAKE) -s --no-print-directory $(SWAGGER_DIR)/index.html
+	@$(MAKE) -s --no-print-directory $(SWAGGER_DIR)/index.html $(CHARTJS_DIR)/chart.umd.js
 
 deps-languages: deps
 	$(call install_debs,deps-languages,$(LANG_DEPS))
@@ -221,6 +258,10 @@ $(SWAGGER_DIR)/index.html:
 	npm install --no-audit --no-fund --ignore-scripts --prefix $(BUILD)/npm swagger-ui-dist@5
 	touch $@
 
+$(CHARTJS_DIR)/chart.umd.js:
+	npm install --no-audit --no-fund --ignore-scripts --prefix $(BUILD)/npm chart.js@4
+	touch $@
+
 # Brings the stack up in ./var (again: reports it is already running).
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -232,5 +273,11 @@ stop:
 test: all
 	prove -r t/
 
+# As root on a Debian 12 machine of its own: installs into the system
+# apache2 and the PostgreSQL 15/main cluster as docs/install.md says, runs
+# both seeds through /coderun/, uninstalls; leaves the services as found.
+test-install: all
+	t/install/run
+
 # Targets owned by their own directories: fuzz/lint/test-asan, bench.
--include t/fuzz/fuzz.mk bench/bench.mk
+-include t/fuzz/fuzz.mk bench/bench.mk t/kernel/kernel.mk

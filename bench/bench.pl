@@ -8,8 +8,9 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../t/lib";
+use lib "$FindBin::Bin/../t/lib", "$FindBin::Bin/lib";
 use Coderun::Stack;
+use Coderun::BenchClient;
 use File::Path qw(make_path remove_tree);
 use File::Temp qw(tempdir);
 use JSON::PP;
@@ -199,6 +200,104 @@ sub bench_throughput {
     figure('sandboxd_rss_kb', $rss_load, $rss_idle, 'kB', note => 'sandboxd VmRSS: peak during throughput vs idle');
 }
 
+# ---------------------------------------------- the pipeline: CPU per job
+
+# pid => [ppid, utime + stime, cutime + cstime] of every process, in ticks.
+sub proc_times {
+    my %p;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // next;
+        my ($pid, $rest) = $line =~ /^(\d+) \(.*\) (.*)$/ or next;
+        my @f = split ' ', $rest;    # f[0] is field 3 (state)
+        $p{$pid} = [$f[1], $f[11] + $f[12], $f[13] + $f[14]];
+    }
+    return \%p;
+}
+
+sub descendants {
+    my ($p, $root) = @_;
+    my %kids;
+    push @{ $kids{ $p->{$_}[0] } }, $_ for keys %$p;
+    my (@out, @todo) = ((), @{ $kids{$root} // [] });
+    while (defined(my $pid = shift @todo)) { push @out, $pid; push @todo, @{ $kids{$pid} // [] } }
+    return @out;
+}
+
+# CPU ticks per process group. A group's exited processes count through
+# their parent's cutime (PostgreSQL's backends, httpd's children, the boxes
+# sandboxd reaps); the boxed programs are sandboxd's descendants.
+sub group_ticks {
+    my $p = proc_times();
+    my ($pg) = Coderun::Stack::slurp($stack->path('pg', 'postmaster.pid')) =~ /^(\d+)/;
+    my %t;
+    for ([postgresql => $pg], [httpd => $stack->httpd_pid]) {
+        my ($name, $root) = @$_;
+        $t{$name} = $p->{$root}[1] + $p->{$root}[2];
+        $t{$name} += $p->{$_}[1] for descendants($p, $root);
+    }
+    my $sd = $stack->sandboxd_pid;
+    $t{sandboxd} = $p->{$sd}[1];
+    $t{boxed} = $p->{$sd}[2];
+    $t{boxed} += $p->{$_}[1] for descendants($p, $sd);
+    return \%t;
+}
+
+# Transactions committed in database coderun (its statistics are flushed
+# about once a second: read after a pause).
+sub commits {
+    sleep 1.5;
+    return $stack->psql("SELECT xact_commit FROM pg_stat_database WHERE datname = 'coderun'");
+}
+
+my @GROUPS = qw(postgresql httpd sandboxd boxed);
+my %TARGET_MS = (postgresql => 1.5, httpd => 0.5);
+
+# CPU ms per job of each group for 1, 10 and 100 clients, each POSTing
+# one-input jobs and long-polling them; commits per job.
+sub bench_pipeline_cpu {
+    my $tick_ms = 1000 / POSIX::sysconf(POSIX::_SC_CLK_TCK());
+    my %one;
+    for my $clients (1, 10, 100) {
+        my $jobs = n({ 1 => 200, 10 => 400, 100 => 1000 }->{$clients});
+        my $c0 = commits();
+        my $t0 = group_ticks();
+        my $run = Coderun::BenchClient::run(port => $stack->http_port, token => $stack->token,
+                                            clients => $clients, jobs => $jobs);
+        my $t1 = group_ticks();
+        my $c1 = commits();
+        my $n = $run->{done} || 1;
+        note("pipeline $clients clients: $run->{done}/$run->{jobs} jobs right in " . sprintf('%.1f s', $run->{seconds})
+             . ", errors: " . scalar(@{ $run->{errors} }) . ", wrong: " . scalar(@{ $run->{wrong} })
+             . ($run->{errors}[0] ? " (first: $run->{errors}[0])" : ''));
+        for my $g (@GROUPS) {
+            my $ms = ($t1->{$g} - $t0->{$g}) * $tick_ms / $n;
+            $one{$g} = $ms if $clients == 1;
+            # ref: the target for one client, the one-client figure for more (flat: <= 1.2).
+            my $ref = $clients == 1 ? $TARGET_MS{$g} // 0 : $one{$g};
+            figure("cpu_ms_per_job_${g}_$clients", $ms, $ref, 'ms',
+                   note => ($clients == 1 ? ($TARGET_MS{$g} ? "ref = the target" : 'no target')
+                                          : 'ref = the same with 1 client')
+                         . ", /proc CPU of the group over $n jobs, $clients long-polling clients");
+        }
+        figure("commits_per_job_$clients", ($c1 - $c0 - 1) / $n, 0, 'commits',
+               note => 'pg_stat_database xact_commit of database coderun (the bench\'s own read excluded)');
+    }
+}
+
+# A class at once: 1000 clients each POST one job and long-poll it.
+sub bench_burst {
+    my $clients = n(1000);
+    my $run = Coderun::BenchClient::run(port => $stack->http_port, token => $stack->token,
+                                        clients => $clients, jobs => $clients);
+    my @errors = @{ $run->{errors} };
+    figure('burst_jobs_right', $run->{done}, $clients, 'jobs',
+           note => sprintf('%d clients, one job each, POST + long-poll, in %.1f s; connection/HTTP errors: %d%s;'
+                           . ' keep-alive connections closed by httpd: %d; wrong outputs: %d', $clients,
+                           $run->{seconds}, scalar @errors, @errors ? " (first: $errors[0])" : '',
+                           $run->{reconnects}, scalar @{ $run->{wrong} }));
+}
+
 # -------------------------------------------------------------- result reads
 
 sub wrk_rps {
@@ -255,13 +354,15 @@ sub bench_result_reads {
 
 # ------------------------------------------------------------------- claims
 
-# Jobs/s of pgbench running SCRIPT for SECONDS from CLIENTS connections as
-# sandboxd's role; OPTIONS go to PGOPTIONS (session settings).
-# Jobs per second: pgbench's transactions (one per batch) times the batch.
+# Jobs/s of pgbench running SCRIPT TRANSACTIONS times from each of CLIENTS
+# connections as sandboxd's role; OPTIONS go to PGOPTIONS (session
+# settings). Jobs per second: pgbench's transactions (one per batch) times
+# the batch. A fixed count, not a duration: a fast host cannot drain the
+# queue and go on claiming nothing.
 sub pgbench_tps {
-    my ($script, $clients, $seconds, $batch, $options) = @_;
-    my @cmd = ($stack->pg_tool('pgbench'), '-n', '-M', 'extended', '-f', $script,
-               '-c', $clients, '-j', $clients, '-T', $seconds,
+    my ($script, $clients, $transactions, $batch, $options) = @_;
+    my @cmd = ($stack->pg_tool('pgbench'), '-n', '-M', 'prepared', '-f', $script,
+               '-c', $clients, '-j', $clients, '-t', $transactions,
                '-h', $stack->path('run'), '-p', $stack->pg_port, '-U', 'coderun_sandboxd',
                '-D', 'worker=bench:1', '-D', 'lease=30', '-D', 'exec_time=0.001', '-D', "batch=$batch",
                '-D', 'cases=[{"idx":0,"output":"x","verdict":"ok","error":"","exit_code":0,"signal":0,'
@@ -271,7 +372,7 @@ sub pgbench_tps {
     local $ENV{PGOPTIONS} = $options // '';
     open my $fh, '-|', @cmd or die "pgbench: $!\n";
     my $out = do { local $/; <$fh> };
-    close $fh or die "pgbench failed (queue ran dry?): $out\n";
+    close $fh or die "pgbench failed: $out\n";
     my ($tps) = $out =~ /tps = ([\d.]+) \(without initial connection time\)/ or die "pgbench: $out\n";
     return $tps * $batch;
 }
@@ -296,21 +397,24 @@ sub bench_claims {
     my $pid = $stack->sandboxd_pid;
     kill 'TERM', $pid;
     Coderun::Stack::stop_or_kill($pid, 'sandboxd');
-    my ($seconds, $batch) = (4, 64);    # sandboxd claims up to 64 jobs for idle slots at once
+    my ($queued, $batch) = (60000, 64);    # sandboxd claims up to 64 jobs for idle slots at once
     my @runs = ([1, ''], [4, ''], [4, '-c synchronous_commit=off']);
     for (@runs) {
         my ($clients, $options) = @$_;
-        queue_jobs(60000);    # more than 4 s at 12,000/s
-        my $claims = pgbench_tps("$FindBin::Bin/claim.sql", $clients, $seconds, $batch, $options);
-        my $ref = pgbench_tps("$FindBin::Bin/roundtrips.sql", $clients, $seconds, $batch, $options);
+        # 90 % of the queue between the clients: none of them runs dry.
+        my $transactions = int(0.9 * $queued / $batch / $clients);
+        queue_jobs($queued);
+        my $claims = pgbench_tps("$FindBin::Bin/claim.sql", $clients, $transactions, $batch, $options);
+        my $ref = pgbench_tps("$FindBin::Bin/roundtrips.sql", $clients, $transactions, $batch, $options);
         if ($options) {
             figure("claim_per_s_${clients}_async_commit", $claims, $ref, 'jobs/s',
                    note => "experiment, not the product: the same with synchronous_commit=off");
         } else {
             figure("claim_per_s_$clients", $claims, $ref, 'jobs/s',
-                   note => "SQL path of sandboxd/worker/queue.c in batches of $batch (claim, load cases, write"
-                         . " results, no-op runner) measured with pgbench -T $seconds, $clients connection(s)"
-                         . " like $clients sandboxd; ref = the same 3 round-trips of SELECT 1 per batch");
+                   note => "SQL path of sandboxd/worker/queue_sql.c in batches of $batch (claim with cases,"
+                         . " write results and counters, no-op runner), pgbench -M prepared -t $transactions,"
+                         . " $clients connection(s) like $clients sandboxd; ref = the same 2 round trips of"
+                         . " SELECT 1 per batch");
         }
     }
 }
@@ -424,6 +528,8 @@ bench_e2e();
 my $last = run_job(['r']);
 bench_function_1000();
 bench_throughput($rss_idle);
+bench_pipeline_cpu();
+bench_burst();
 bench_result_reads($last->{exec_id});
 bench_claims();
 my $elapsed = time - $started;

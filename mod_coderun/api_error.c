@@ -11,6 +11,7 @@ int api_fail(struct api_error *err, int status, const char *code,
     err->code = code;
     err->field = field;
     err->message = message;
+    err->retry_after = 0;
     return -1;
 }
 

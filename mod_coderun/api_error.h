@@ -9,6 +9,7 @@ struct api_error {
     const char *code;     /* machine-readable slug */
     const char *message;  /* human sentence */
     const char *field;    /* the one field at fault, or NULL */
+    int retry_after;      /* seconds for Retry-After; 0 = the usual 5 */
 };
 
 /* Fill *err and return -1, so validators can `return api_fail(...)`. */

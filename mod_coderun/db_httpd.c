@@ -1,4 +1,5 @@
-/* Database access through mod_dbd: pooled connections, prepared statements. */
+/* Database access through mod_dbd: pooled connections, prepared statements.
+ * A connection is borrowed per statement, never for a whole request. */
 #include <apr_dbd.h>
 #include <apr_strings.h>
 #include <libpq-fe.h>
@@ -11,12 +12,55 @@ struct db_rows {
     const char **values;    /* n_rows * n_cols, in the result the request pool owns */
 };
 
-void db_prepare_statements(server_rec *s)
-{
-    const struct statement *st;
+/* mod_dbd's functions are taken as optional functions, not linked: Debian
+ * loads mods-enabled/ in name order, coderun.load before dbd.load. */
+static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 
-    for (st = coderun_statements; st->label; st++)
-        ap_dbd_prepare(s, st->sql, st->label);
+ap_dbd_t *db_open(apr_pool_t *pool, server_rec *s)
+{
+    return dbd_open(pool, s);
+}
+
+void db_close(server_rec *s, ap_dbd_t *dbd)
+{
+    dbd_close(s, dbd);
+}
+
+/* A virtual host without DBD directives of its own shares the main
+ * server's mod_dbd configuration (httpd creates a module's per-server
+ * configuration only for a vhost that uses one of its directives); preparing
+ * there again made mod_dbd warn AH02653 for every statement and vhost. */
+int db_prepare_statements(server_rec *main_server, apr_pool_t *ptemp)
+{
+    module *dbd = ap_find_linked_module("mod_dbd.c");
+    apr_hash_t *done = apr_hash_make(ptemp);
+    const struct statement *st;
+    server_rec *s;
+
+    dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    if (!dbd || !dbd_prepare || !dbd_open || !dbd_close) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, main_server,
+                     "mod_coderun needs mod_dbd: a2enmod dbd (or LoadModule dbd_module)");
+        return -1;
+    }
+    for (s = main_server; s; s = s->next) {
+        void *dbd_conf = ap_get_module_config(s->module_config, dbd);
+
+        if (dbd_conf && apr_hash_get(done, &dbd_conf, sizeof dbd_conf))
+            continue;
+        for (st = coderun_statements; st->label; st++)
+            dbd_prepare(s, st->sql, st->label);
+        /* read again: ap_dbd_prepare creates it when it was missing */
+        dbd_conf = ap_get_module_config(s->module_config, dbd);
+        if (dbd_conf)
+            apr_hash_set(done, apr_pmemdup(ptemp, &dbd_conf, sizeof dbd_conf),
+                         sizeof dbd_conf, s);
+    }
+    return 0;
 }
 
 static struct db_rows *db_down(request_rec *r, struct api_error *err)
@@ -70,19 +114,14 @@ static int db_pselect(request_rec *r, ap_dbd_t *dbd, const char *label, int narg
     return rc;
 }
 
-struct db_rows *db_select(request_rec *r, const char *label, int nargs,
-                          const char **args, struct api_error *err)
+static struct db_rows *db_select_on(request_rec *r, ap_dbd_t *dbd, const char *label,
+                                     int nargs, const char **args, struct api_error *err)
 {
-    ap_dbd_t *dbd = ap_dbd_acquire(r);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     struct db_rows *rows;
     int i, j, session_lost;
 
-    if (!dbd) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no database connection");
-        return db_down(r, err);
-    }
     if (db_pselect(r, dbd, label, nargs, args, &res)) {
         session_lost = PQstatus(apr_dbd_native_handle(dbd->driver, dbd->handle)) != CONNECTION_OK;
         if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != APR_SUCCESS
@@ -115,9 +154,40 @@ struct db_rows *db_select(request_rec *r, const char *label, int nargs,
     return rows;
 }
 
-struct db_rows *db_no_rows(request_rec *r)
+struct db_rows *db_select(request_rec *r, const char *label, int nargs,
+                          const char **args, struct api_error *err)
 {
-    return apr_pcalloc(r->pool, sizeof(struct db_rows));
+    /* Borrowed for this statement only: the rows stay in r->pool. */
+    ap_dbd_t *dbd = db_open(r->pool, r->server);
+    struct db_rows *rows;
+
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no database connection");
+        return db_down(r, err);
+    }
+    rows = db_select_on(r, dbd, label, nargs, args, err);
+    db_close(r->server, dbd);
+    return rows;
+}
+
+struct db_rows *db_slice(request_rec *r, const struct db_rows *rows, int first_col,
+                         int n_cols, int n_rows)
+{
+    struct db_rows *slice = apr_palloc(r->pool, sizeof(*slice));
+    int i, j;
+
+    slice->n_rows = n_rows;
+    slice->n_cols = n_cols;
+    slice->values = apr_palloc(r->pool, sizeof(char *) * (apr_size_t)(n_rows * n_cols + 1));
+    for (i = 0; i < n_rows; i++)
+        for (j = 0; j < n_cols; j++)
+            slice->values[i * n_cols + j] = db_value(rows, i, first_col + j);
+    return slice;
+}
+
+int db_col_count(const struct db_rows *rows)
+{
+    return rows->n_cols;
 }
 
 int db_row_count(const struct db_rows *rows)

@@ -10,6 +10,7 @@
 #include "util_filter.h"
 
 #include "coderun_httpd.h"
+#include "prefix.h"
 
 #define ERROR_PAGE_FILTER "CODERUN_ERROR_PAGE"
 
@@ -33,6 +34,9 @@ static apr_status_t error_page_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         return APR_SUCCESS;
     ap_remove_output_filter(f);
     api_error_for_status(&err, r->status);
+    if (ap_is_HTTP_REDIRECT(r->status))     /* /swagger, /docs: say where to */
+        api_fail(&err, r->status, "moved", NULL, apr_pstrcat(r->pool, "Moved to ",
+                 apr_table_get(r->headers_out, "Location"), ".", NULL));
     json = apr_pstrcat(r->pool, api_error_json(r->pool, &err), "\n", NULL);
     ap_set_content_type(r, "application/json");
     apr_table_unset(r->headers_out, "Content-Length");
@@ -43,9 +47,18 @@ static apr_status_t error_page_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/* Only the API's requests: those its handler serves, and those under the
+ * path of its directives that httpd refused before choosing a handler. */
 static void insert_error_page_filter(request_rec *r)
 {
-    ap_add_output_filter(ERROR_PAGE_FILTER, NULL, r, r->connection);
+    const struct coderun_server_conf *sc = ap_get_module_config(r->server->module_config,
+                                                                &coderun_module);
+    int api = (r->handler && strcmp(r->handler, "coderun") == 0)
+           || (sc->api_prefix && (!*sc->api_prefix    /* also with no URI: a refused request line */
+                                  || (r->uri && prefix_local_path(r->uri, sc->api_prefix) != r->uri)));
+
+    if (api)
+        ap_add_output_filter(ERROR_PAGE_FILTER, NULL, r, r->connection);
 }
 
 void error_page_register_hooks(void)

@@ -27,13 +27,16 @@ int handle_languages(request_rec *r)
     return reply_json(r, HTTP_OK, json_out(r->pool, list));
 }
 
-/* 200 with each live worker's sandbox mode; 503 when the database is
- * unreachable or no worker has sent a heartbeat in the last 30 s. */
+/* 200 with each live worker's sandbox mode; "degraded" when a worker's
+ * last job failed for a reason of the service (then 503 if no worker is
+ * without one); 503 when the database is unreachable or no worker has
+ * sent a heartbeat in the last 30 s. */
 int handle_health(request_rec *r)
 {
     struct api_error err;
     struct db_rows *rows = db_select(r, SQL_HEALTH, 0, NULL, &err);
-    int workers;
+    int workers, sound;
+    const char *status;
 
     if (!rows) {
         apr_table_setn(r->headers_out, "Retry-After", "5");
@@ -42,13 +45,14 @@ int handle_health(request_rec *r)
                           "\"workers\":0,\"sandbox\":[]}");
     }
     workers = atoi(db_value(rows, 0, 0));
-    if (workers == 0)
+    sound = atoi(db_value(rows, 0, 2));
+    status = !workers ? "no_workers" : sound < workers ? "degraded" : "ok";
+    if (sound == 0)
         apr_table_setn(r->headers_out, "Retry-After", "5");
-    return reply_json(r, workers ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE,
+    return reply_json(r, sound ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE,
                       apr_psprintf(r->pool, "{\"status\":\"%s\",\"database\":\"ok\","
                                    "\"workers\":%d,\"sandbox\":%s}",
-                                   workers ? "ok" : "no_workers", workers,
-                                   db_value(rows, 0, 1)));
+                                   status, workers, db_value(rows, 0, 1)));
 }
 
 int handle_metrics(request_rec *r)

@@ -4,20 +4,21 @@
 #include <apr_strings.h>
 
 #include "coderun_httpd.h"
+#include "json_stream.h"
 #include "problem_json.h"
 #include "problem_request.h"
 #include "statements.h"
 
 int handle_execute_problem(request_rec *r, const struct coderun_limits *limits,
-                           const char *key_id)
+                           const struct caller *caller)
 {
     struct api_error err;
-    const char *id = queue_job(r, limits, key_id, problem_request_fields, &err);
+    const char *id = queue_job(r, limits, caller, problem_request_fields, &err);
 
     if (!id)
         return reply_error(r, &err);
     apr_table_setn(r->headers_out, "Location",
-                   apr_pstrcat(r->pool, "/result-problem/", id, NULL));
+                   apr_pstrcat(r->pool, apr_table_get(r->notes, CODERUN_PREFIX_NOTE), "/result-problem/", id, NULL));
     return reply_json(r, HTTP_ACCEPTED, apr_psprintf(r->pool, "{\"job_id\":\"%s\"}", id));
 }
 
@@ -38,23 +39,22 @@ static void fill_case(const struct db_rows *rows, int i, struct problem_case_row
     c->passed = db_value(rows, i, 12);
 }
 
-int handle_result_problem(request_rec *r, const struct route *route, const char *key_id,
-                          int wait_ms)
+int handle_result_problem(request_rec *r, const struct route *route, int wait_ms)
 {
-    struct api_error err;
-    struct db_rows *jobs, *cases = NULL;
+    struct result_read rd;
+    struct json_stream s;
     struct problem_case_row *rows;
     int i, n;
 
-    jobs = select_job(r, route->id, key_id, wait_ms, 1, &err);
-    if (jobs)
-        cases = select_cases(r, SQL_PROBLEM_CASES, route->id, jobs, &err);
-    if (!cases)
-        return reply_error(r, &err);
-    n = db_row_count(cases);
+    if (read_result(r, route, SQL_RESULT_PROBLEM, wait_ms, &rd))
+        return OK;
+    n = db_row_count(rd.cases);
     rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));
     for (i = 0; i < n; i++)
-        fill_case(cases, i, &rows[i]);
-    return reply_json(r, HTTP_OK, problem_json(r->pool, db_value(jobs, 0, JOB_COL_STATE),
-                      db_value(jobs, 0, JOB_COL_ERROR), rows, n));
+        fill_case(rd.cases, i, &rows[i]);
+    if (reply_result_begin(r, rd.job, &s) != 0)
+        return OK;
+    problem_json_write(db_value(rd.job, 0, JOB_COL_STATE), db_value(rd.job, 0, JOB_COL_ERROR),
+                       rows, n, &s);
+    return reply_result_end(r, &s);
 }

@@ -3,18 +3,20 @@
 #include <apr_strings.h>
 
 #include "coderun_httpd.h"
+#include "json_stream.h"
 #include "result_json.h"
 #include "run_request.h"
 #include "statements.h"
 
-int handle_run(request_rec *r, const struct coderun_limits *limits, const char *key_id)
+int handle_run(request_rec *r, const struct coderun_limits *limits,
+               const struct caller *caller)
 {
     struct api_error err;
-    const char *id = queue_job(r, limits, key_id, run_request_fields, &err);
+    const char *id = queue_job(r, limits, caller, run_request_fields, &err);
 
     if (!id)
         return reply_error(r, &err);
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/result/", id, NULL));
+    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, apr_table_get(r->notes, CODERUN_PREFIX_NOTE), "/result/", id, NULL));
     return reply_json(r, HTTP_ACCEPTED, apr_psprintf(r->pool,
                       "{\"exec_id\":\"%s\",\"status\":\"queued\"}", id));
 }
@@ -49,24 +51,23 @@ static void fill_case(const struct db_rows *rows, int i, struct case_row *c)
     c->output_truncated = strcmp(db_value(rows, i, 10), "true") == 0;
 }
 
-int handle_result(request_rec *r, const struct route *route, const char *key_id,
-                  int wait_ms)
+int handle_result(request_rec *r, const struct route *route, int wait_ms)
 {
-    struct api_error err;
-    struct db_rows *jobs, *cases = NULL;
+    struct result_read rd;
+    struct json_stream s;
     struct job_row job;
     struct case_row *rows;
     int i, n;
 
-    jobs = select_job(r, route->id, key_id, wait_ms, 0, &err);
-    if (jobs)
-        cases = select_cases(r, SQL_CASES, route->id, jobs, &err);
-    if (!cases)
-        return reply_error(r, &err);
-    fill_job(jobs, &job);
-    n = db_row_count(cases);
+    if (read_result(r, route, SQL_RESULT, wait_ms, &rd))
+        return OK;
+    fill_job(rd.job, &job);
+    n = db_row_count(rd.cases);
     rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));
     for (i = 0; i < n; i++)
-        fill_case(cases, i, &rows[i]);
-    return reply_json(r, HTTP_OK, result_json(r->pool, &job, rows, n));
+        fill_case(rd.cases, i, &rows[i]);
+    if (reply_result_begin(r, rd.job, &s) != 0)
+        return OK;
+    result_json_write(r->pool, &job, rows, n, &s);
+    return reply_result_end(r, &s);
 }

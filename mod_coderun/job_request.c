@@ -65,12 +65,17 @@ int request_language(apr_pool_t *pool, json_object *body,
 }
 
 int request_parse_limits(apr_pool_t *pool, json_object *body,
-                         const struct coderun_limits *limits,
+                         const struct coderun_limits *limits, int default_time_ms,
                          struct request_limits *out, struct api_error *err)
 {
+    static const struct { const char *key; unsigned flag; } names[] = {
+        { "time_ms", ASKED_TIME }, { "memory_mb", ASKED_MEMORY }, { "output_kb", ASKED_OUTPUT },
+    };
     json_object *l;
+    size_t i;
 
-    out->time_ms = limits->default_time_ms;
+    out->asked = 0;
+    out->time_ms = default_time_ms;
     out->memory_mb = limits->default_memory_mb;
     out->output_kb = limits->default_output_kb;
     if (!json_object_object_get_ex(body, "limits", &l) || !l)
@@ -84,13 +89,18 @@ int request_parse_limits(apr_pool_t *pool, json_object *body,
         json_in_limit(pool, l, "output_kb", "limits.output_kb", limits->max_output_kb,
                       &out->output_kb, err))
         return -1;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (json_object_object_get_ex(l, names[i].key, NULL))
+            out->asked |= names[i].flag;
     return 0;
 }
 
-void request_set_cases(apr_pool_t *pool, struct job_request *req, json_object *cases)
+void request_set_cases(apr_pool_t *pool, struct job_request *req, json_object *cases,
+                       const char *field)
 {
     req->cases_json = apr_pstrdup(pool, json_object_to_json_string_ext(
                                       cases, JSON_C_TO_STRING_PLAIN));
     req->n_cases = (int)json_object_array_length(cases);
+    req->cases_field = field;
     json_object_put(cases);
 }

@@ -8,8 +8,13 @@
 #include "api_error.h"
 #include "server_limits.h"
 
+/* Which limits the client asked for (the others are defaults, which a key's
+ * lower maximum lowers instead of refusing). */
+enum { ASKED_TIME = 1, ASKED_MEMORY = 2, ASKED_OUTPUT = 4 };
+
 struct request_limits {
     int time_ms, memory_mb, output_kb;
+    unsigned asked;
 };
 
 struct job_request {
@@ -17,6 +22,7 @@ struct job_request {
     const char *solution_code;   /* "" except in problem mode */
     const char *cases_json;      /* [{"input": "..."[, "id": <as sent>]}, ...] */
     int n_cases;
+    const char *cases_field;     /* what the body calls them: inputs, testCases */
     struct request_limits limits;
 };
 
@@ -46,13 +52,14 @@ int request_language(apr_pool_t *pool, json_object *body,
                      const struct coderun_limits *limits, const char **out,
                      struct api_error *err);
 
-/* The optional "limits" object: server defaults, each value capped by the
- * server's maximum. */
+/* The optional "limits" object: server defaults (time: default_time_ms),
+ * each value capped by the server's maximum. */
 int request_parse_limits(apr_pool_t *pool, json_object *body,
-                         const struct coderun_limits *limits,
+                         const struct coderun_limits *limits, int default_time_ms,
                          struct request_limits *out, struct api_error *err);
 
 /* The finished cases array as the insert statement reads it; puts cases. */
-void request_set_cases(apr_pool_t *pool, struct job_request *req, json_object *cases);
+void request_set_cases(apr_pool_t *pool, struct job_request *req, json_object *cases,
+                       const char *field);
 
 #endif

@@ -1,104 +1,214 @@
-/* What /run and /execute-problem share: body, validation, language check,
- * the insert under the per-key cap, and reading a job back with optional wait. */
+/* What /run and /execute-problem share: body, validation, the submission
+ * under the key's limits, and reading a job back with optional wait and
+ * its ETag. */
 #include <string.h>
 #include <apr_strings.h>
+#include "httpd.h"
 
 #include "coderun_httpd.h"
 #include "job_request.h"
 #include "statements.h"
 
-static int check_language(request_rec *r, const char *language, const char *mode,
-                   struct api_error *err)
+/* The HTTP status of each outcome of coderun.submit_job but 'queued'. */
+static int submit_status(const char *outcome)
 {
-    const char *args[3] = { language, language, mode };
-    struct db_rows *rows = db_select(r, SQL_LANG_CHECK, 3, args, err);
+    static const struct { const char *outcome; int status; } known[] = {
+        { "replayed", HTTP_ACCEPTED },
+        { "unauthorized", HTTP_UNAUTHORIZED },
+        { "unknown_language", HTTP_BAD_REQUEST },
+        { "language_not_allowed", HTTP_BAD_REQUEST },
+        { "unsupported_mode", HTTP_BAD_REQUEST },
+        { "too_many_inputs", HTTP_BAD_REQUEST },
+        { "limit_too_high", HTTP_BAD_REQUEST },
+        { "idempotency_conflict", HTTP_CONFLICT },
+        { "too_many_jobs", HTTP_TOO_MANY_REQUESTS },
+        { "over_budget", HTTP_TOO_MANY_REQUESTS },
+    };
+    size_t i;
 
-    if (!rows)
-        return -1;
-    if (strcmp(db_value(rows, 0, 1), "true") != 0)
-        return api_fail(err, HTTP_BAD_REQUEST, "unknown_language", "language",
-                        apr_psprintf(r->pool, "Unknown language \"%s\"; known: %s.",
-                                     language, db_value(rows, 0, 0)));
-    if (strcmp(db_value(rows, 0, 2), "true") != 0)
-        return api_fail(err, HTTP_BAD_REQUEST, "unsupported_mode", "language",
-                        apr_psprintf(r->pool, "Language \"%s\" does not support %s mode.",
-                                     language, mode));
+    for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(known[i].outcome, outcome) == 0)
+            return known[i].status;
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* The Idempotency-Key header ("" when absent): visible ASCII, 1-255 bytes. */
+static int idempotency_key(request_rec *r, const char **out, struct api_error *err)
+{
+    const char *v = apr_table_get(r->headers_in, "Idempotency-Key");
+    size_t i, n = v ? strlen(v) : 0;
+
+    *out = v ? v : "";
+    for (i = 0; i < n; i++)
+        if (v[i] < 0x21 || v[i] > 0x7e)
+            break;
+    if (v && (n == 0 || n > 255 || i < n))
+        return api_fail(err, HTTP_BAD_REQUEST, "invalid_field", "Idempotency-Key",
+                        "Idempotency-Key must be 1 to 255 visible ASCII characters.");
     return 0;
 }
 
+static const char *asked(request_rec *r, const struct request_limits *l, unsigned flag,
+                         int value)
+{
+    return (l->asked & flag) ? apr_itoa(r->pool, value) : "";
+}
+
 const char *queue_job(request_rec *r, const struct coderun_limits *limits,
-                      const char *key_id, job_fields_fn *fields, struct api_error *err)
+                      const struct caller *caller, job_fields_fn *fields,
+                      struct api_error *err)
 {
     struct job_request req;
-    const char *body, *args[12];
-    const char *max_queued = apr_itoa(r->pool, limits->max_queued_per_key);
+    const char *body, *idem, *args[18], *outcome;
     struct db_rows *rows;
     apr_size_t len;
 
-    if (read_body(r, limits->max_body, &body, &len, err) ||
-        job_request_parse(r->pool, body, len, limits, fields, &req, err) ||
-        check_language(r, req.language, req.mode, err))
+    if (idempotency_key(r, &idem, err) || read_body(r, limits->max_body, &body, &len, err) ||
+        job_request_parse(r->pool, body, len, limits, fields, &req, err))
         return NULL;
-    args[0] = key_id;
-    args[1] = req.language;
-    args[2] = req.mode;
-    args[3] = req.code;
-    args[4] = req.solution_code;
-    args[5] = apr_itoa(r->pool, req.limits.time_ms);
-    args[6] = apr_itoa(r->pool, req.limits.memory_mb);
-    args[7] = apr_itoa(r->pool, req.limits.output_kb);
-    args[8] = max_queued;
-    args[9] = key_id;
-    args[10] = max_queued;
-    args[11] = req.cases_json;
-    rows = db_select(r, SQL_INSERT_JOB, 12, args, err);
+    args[0] = caller->digest;
+    args[1] = caller->anonymous;
+    args[2] = req.language;
+    args[3] = req.mode;
+    args[4] = req.code;
+    args[5] = req.solution_code;
+    args[6] = asked(r, &req.limits, ASKED_TIME, req.limits.time_ms);
+    args[7] = asked(r, &req.limits, ASKED_MEMORY, req.limits.memory_mb);
+    args[8] = asked(r, &req.limits, ASKED_OUTPUT, req.limits.output_kb);
+    args[9] = apr_itoa(r->pool, req.limits.time_ms);
+    args[10] = apr_itoa(r->pool, req.limits.memory_mb);
+    args[11] = apr_itoa(r->pool, req.limits.output_kb);
+    args[12] = req.cases_json;
+    args[13] = req.cases_field;
+    args[14] = apr_itoa(r->pool, limits->max_queued_per_key);
+    args[15] = apr_itoa(r->pool, limits->max_inputs);
+    args[16] = apr_itoa(r->pool, limits->daily_cpu_seconds);
+    args[17] = idem;
+    rows = db_select(r, SQL_SUBMIT, 18, args, err);
     if (!rows)
         return NULL;
-    if (db_row_count(rows) != 1) {
-        api_fail(err, HTTP_TOO_MANY_REQUESTS, "too_many_jobs", NULL,
-                 apr_psprintf(r->pool, "This key already has %d unfinished jobs.",
-                              limits->max_queued_per_key));
-        return NULL;
+    outcome = db_value(rows, 0, 0);
+    if (strcmp(outcome, "queued") == 0)
+        return db_value(rows, 0, 3);
+    if (strcmp(outcome, "replayed") == 0) {
+        apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+        return db_value(rows, 0, 3);
     }
-    return db_value(rows, 0, 0);
+    api_fail(err, submit_status(outcome), outcome,
+             *db_value(rows, 0, 1) ? db_value(rows, 0, 1) : NULL, db_value(rows, 0, 2));
+    err->retry_after = atoi(db_value(rows, 0, 4));
+    return NULL;
 }
 
-static int job_done(const struct db_rows *jobs)
+static int job_ended(const struct db_rows *job)
 {
-    const char *state = db_value(jobs, 0, JOB_COL_STATE);
+    const char *state = db_value(job, 0, JOB_COL_STATE);
 
     return strcmp(state, "finished") == 0 || strcmp(state, "failed") == 0;
 }
 
-struct db_rows *select_job(request_rec *r, const char *id, const char *key_id,
-                           int wait_ms, int problem, struct api_error *err)
-{
-    const char *args[2] = { id, key_id };
-    struct db_rows *jobs;
+/* Columns of SQL_RESULT and SQL_RESULT_PROBLEM (statements.c). */
+enum { RESULT_COL_JOB = 2, RESULT_COL_HAS_CASE = RESULT_COL_JOB + JOB_COLS,
+       RESULT_COL_CASES };
 
-    /* LISTEN before the first read, so a commit in between is not missed. */
-    if (wait_ms > 0 && wait_listen(r))
-        wait_ms = 0;
-    jobs = db_select(r, SQL_JOB, 2, args, err);
-    if (jobs && db_row_count(jobs) == 1 && !job_done(jobs) && wait_ms > 0) {
-        wait_for_done(r, id, wait_ms);
-        jobs = db_select(r, SQL_JOB, 2, args, err);
-    }
-    if (wait_ms > 0)
-        wait_unlisten(r);
-    /* Each API sees its own jobs only: a problem job is no /result of /run. */
-    if (jobs && (db_row_count(jobs) != 1 ||
-                 (strcmp(db_value(jobs, 0, JOB_COL_MODE), "problem") == 0) != problem)) {
-        api_fail(err, HTTP_NOT_FOUND, "not_found", NULL, "No such job.");
+/* The read's job row, or NULL after answering 401 or 404. */
+static struct db_rows *result_job(request_rec *r, const struct db_rows *rows,
+                                  const struct caller *caller)
+{
+    struct db_rows *job;
+
+    if (auth_check(r, rows, caller))
+        return NULL;
+    job = db_slice(r, rows, RESULT_COL_JOB, JOB_COLS, 1);
+    if (!*db_value(job, 0, JOB_COL_ID)) {
+        reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such job.");
         return NULL;
     }
-    return jobs;
+    return job;
 }
 
-struct db_rows *select_cases(request_rec *r, const char *label, const char *id,
-                             const struct db_rows *job, struct api_error *err)
+/* One read: 0, or -1 after answering. */
+static int read_once(request_rec *r, const char *label, const char **args,
+                     const struct caller *caller, struct db_rows **rows,
+                     struct result_read *out)
 {
-    if (strcmp(db_value(job, 0, JOB_COL_STATE), "finished") != 0)
-        return db_no_rows(r);
-    return db_select(r, label, 1, &id, err);
+    struct api_error err;
+
+    *rows = db_select(r, label, 5, args, &err);
+    if (!*rows) {
+        reply_error(r, &err);
+        return -1;
+    }
+    out->job = result_job(r, *rows, caller);
+    return out->job ? 0 : -1;
+}
+
+int read_result(request_rec *r, const struct route *route, const char *label,
+                int wait_ms, struct result_read *out)
+{
+    const char *args[5];
+    struct caller caller;
+    struct db_rows *rows;
+    struct wait *w = NULL;
+    apr_time_t deadline;
+    apr_interval_time_t left;
+    int rc, n;
+
+    if (identify_caller(r, &caller))
+        return -1;
+    args[0] = args[1] = caller.digest;
+    args[2] = caller.anonymous;
+    args[3] = route->id;
+    /* Each API sees its own jobs only: a problem job is no /result of /run. */
+    args[4] = route->kind == ROUTE_RESULT_PROBLEM ? "true" : "false";
+    /* Listed before the first read, so an end committed in between is not missed. */
+    if (wait_ms > 0)
+        w = wait_begin(r, route->id);
+    deadline = apr_time_now() + apr_time_from_msec(wait_ms);
+    rc = read_once(r, label, args, &caller, &rows, out);
+    /* Read again when woken (its job ended, or the dispatcher lost the
+     * database and the read says whether it is still there) and at the
+     * deadline. */
+    while (rc == 0 && w && !job_ended(out->job) && (left = deadline - apr_time_now()) > 0) {
+        wait_sleep(w, left);
+        rc = read_once(r, label, args, &caller, &rows, out);
+    }
+    wait_end(r, w);
+    if (rc)
+        return -1;
+    n = strcmp(db_value(rows, 0, RESULT_COL_HAS_CASE), "true") == 0 ? db_row_count(rows) : 0;
+    out->cases = db_slice(r, rows, RESULT_COL_CASES, db_col_count(rows) - RESULT_COL_CASES, n);
+    return 0;
+}
+
+static void emit_to_client(void *ctx, const char *text, size_t len)
+{
+    ap_rwrite(text, (int)len, ctx);
+}
+
+int reply_result_begin(request_rec *r, const struct db_rows *job, struct json_stream *s)
+{
+    const char *etag, *asked;
+
+    if (job_ended(job)) {
+        /* An ended job never changes: its id is its version. */
+        etag = apr_pstrcat(r->pool, "\"", db_value(job, 0, JOB_COL_ID), "\"", NULL);
+        apr_table_setn(r->headers_out, "ETag", etag);
+        apr_table_setn(r->headers_out, "Cache-Control", "private, immutable");
+        asked = apr_table_get(r->headers_in, "If-None-Match");
+        if (asked && (strcmp(asked, "*") == 0 || ap_find_list_item(r->pool, asked, etag))) {
+            r->status = HTTP_NOT_MODIFIED;
+            return -1;
+        }
+    }
+    reply_json_headers(r, HTTP_OK);
+    json_stream_begin(s, emit_to_client, r);
+    return 0;
+}
+
+int reply_result_end(request_rec *r, struct json_stream *s)
+{
+    json_stream_close(s, '}');
+    ap_rputc('\n', r);
+    return OK;
 }

@@ -89,7 +89,11 @@ const char *metrics_prometheus(apr_pool_t *pool, const char *json)
     }
     workers = json_object_object_get(m, "workers");
     gauge(&p, "coderun_jobs_queued", "Jobs waiting for a worker.", num(m, "queued"));
-    gauge(&p, "coderun_jobs_in_progress", "Jobs a worker is running.", num(m, "in_progress"));
+    gauge(&p, "coderun_jobs_running", "Jobs a worker is running.", num(m, "running"));
+    gauge(&p, "coderun_jobs_in_progress", "Jobs submitted and not ended (queued or running).",
+          num(m, "in_progress"));
+    header(&p, "coderun_jobs_submitted_total", "counter", "Jobs submitted.");
+    sample(&p, "coderun_jobs_submitted_total", "", num(m, "total_executions"));
     gauge(&p, "coderun_oldest_queued_age_seconds", "Age of the oldest queued job.",
           num(m, "oldest_queued_age_seconds"));
     header(&p, "coderun_jobs_total", "counter", "Jobs ended, by outcome.");

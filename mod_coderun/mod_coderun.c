@@ -1,10 +1,12 @@
 /* mod_coderun: the coderun JSON API. Hooks, directives and routing only;
  * the work is in the handlers and the httpd-free files. */
 #include <string.h>
+#include <strings.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
 
 #include "coderun_httpd.h"
+#include "prefix.h"
 #include "wait_param.h"
 
 static void *create_dir_conf(apr_pool_t *p, char *dir)
@@ -27,6 +29,32 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return c;
 }
 
+static void *create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    return apr_pcalloc(p, sizeof(struct coderun_server_conf));
+}
+
+static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const struct coderun_server_conf *base = basev, *add = addv;
+    struct coderun_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->api_prefix = add->api_prefix ? add->api_prefix : base->api_prefix;
+    return c;
+}
+
+/* A Coderun directive marks its section as the API's: httpd's own error
+ * pages under that path are answered as JSON (error_page_httpd.c), those
+ * of the server's other paths stay its own. */
+static void mark_api_scope(cmd_parms *cmd)
+{
+    struct coderun_server_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                                          &coderun_module);
+
+    sc->api_prefix = prefix_of_location(cmd->pool, cmd->path);
+}
+
 /* Directives store into the limits field named by cmd->info's offset. */
 static const char *set_positive_int(cmd_parms *cmd, void *confv, const char *arg)
 {
@@ -37,26 +65,37 @@ static const char *set_positive_int(cmd_parms *cmd, void *confv, const char *arg
     if (*end || v < 1 || v > 1000000000L)
         return apr_pstrcat(cmd->pool, cmd->cmd->name,
                            " takes a positive integer", NULL);
+    mark_api_scope(cmd);
     *(int *)((char *)&conf->limits + (size_t)cmd->info) = (int)v;
     return NULL;
 }
 
-static const char *set_queued_per_key(cmd_parms *cmd, void *confv, const char *arg)
+/* The same for counts where 0 means "none". */
+static const char *set_count(cmd_parms *cmd, void *confv, const char *arg)
 {
     struct coderun_dir_conf *conf = confv;
     char *end;
     long v = strtol(arg, &end, 10);
 
     if (*end || v < 0 || v > 1000000000L)
-        return "CoderunMaxQueuedPerKey takes a count (0 = unlimited)";
-    (void)cmd;
-    conf->limits.max_queued_per_key = (int)v;
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " takes a count (0 = none)", NULL);
+    mark_api_scope(cmd);
+    *(int *)((char *)&conf->limits + (size_t)cmd->info) = (int)v;
+    return NULL;
+}
+
+/* "Off" turns off an anonymous key set in an enclosing scope. */
+static const char *set_anonymous_key(cmd_parms *cmd, void *confv, const char *arg)
+{
+    mark_api_scope(cmd);
+    ((struct coderun_dir_conf *)confv)->limits.anonymous_key =
+        strcasecmp(arg, "Off") == 0 ? "" : arg;
     return NULL;
 }
 
 static const char *set_default_language(cmd_parms *cmd, void *confv, const char *arg)
 {
-    (void)cmd;
+    mark_api_scope(cmd);
     ((struct coderun_dir_conf *)confv)->limits.default_language = arg;
     return NULL;
 }
@@ -71,6 +110,7 @@ static const char *set_openapi_file(cmd_parms *cmd, void *confv, const char *pat
     char *text;
     apr_status_t rv;
 
+    mark_api_scope(cmd);
     rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->pool);
     if (rv == APR_SUCCESS)
         rv = apr_file_info_get(&info, APR_FINFO_SIZE, f);
@@ -91,6 +131,11 @@ static const char *set_openapi_file(cmd_parms *cmd, void *confv, const char *pat
                   (void *)APR_OFFSETOF(struct coderun_limits, field), \
                   RSRC_CONF | ACCESS_CONF, help)
 
+#define COUNT_DIRECTIVE(name, field, help) \
+    AP_INIT_TAKE1(name, set_count, \
+                  (void *)APR_OFFSETOF(struct coderun_limits, field), \
+                  RSRC_CONF | ACCESS_CONF, help)
+
 static const command_rec coderun_cmds[] = {
     LIMIT_DIRECTIVE("CoderunMaxBodySize", max_body, "Largest request body in bytes"),
     LIMIT_DIRECTIVE("CoderunMaxInputs", max_inputs, "Most inputs in one /run"),
@@ -100,24 +145,20 @@ static const command_rec coderun_cmds[] = {
     LIMIT_DIRECTIVE("CoderunDefaultTimeMs", default_time_ms, "CPU time limit when none is asked"),
     LIMIT_DIRECTIVE("CoderunDefaultMemoryMb", default_memory_mb, "Memory limit when none is asked"),
     LIMIT_DIRECTIVE("CoderunDefaultOutputKb", default_output_kb, "Output limit when none is asked"),
-    AP_INIT_TAKE1("CoderunMaxQueuedPerKey", set_queued_per_key, NULL, RSRC_CONF | ACCESS_CONF,
-                  "Most queued or running jobs per API key (0 = unlimited)"),
+    LIMIT_DIRECTIVE("CoderunProblemDefaultTimeMs", problem_default_time_ms,
+                    "CPU time limit of a problem job that asks for none"),
+    COUNT_DIRECTIVE("CoderunMaxQueuedPerKey", max_queued_per_key,
+                    "Most queued or running jobs per API key (0 = unlimited)"),
+    COUNT_DIRECTIVE("CoderunDailyCpuSeconds", daily_cpu_seconds,
+                    "Sandboxed CPU seconds per key and UTC day (0 = no budget)"),
+    AP_INIT_TAKE1("CoderunAnonymousKey", set_anonymous_key, NULL, RSRC_CONF | ACCESS_CONF,
+                  "The key requests without one run as in this scope (Off = none)"),
     AP_INIT_TAKE1("CoderunDefaultLanguage", set_default_language, NULL, RSRC_CONF | ACCESS_CONF,
                   "Language of a /run that names none"),
     AP_INIT_TAKE1("CoderunOpenAPIFile", set_openapi_file, NULL, RSRC_CONF | ACCESS_CONF,
                   "The OpenAPI document served at /openapi.json"),
     { NULL }
 };
-
-/* The path after the <Location> the handler was configured in. */
-static const char *local_path(request_rec *r, const struct coderun_dir_conf *conf)
-{
-    size_t n = conf->location ? strlen(conf->location) : 0;
-
-    if (n && strncmp(r->uri, conf->location, n) == 0)
-        return r->uri + n;
-    return r->uri;
-}
 
 static int method_allowed(request_rec *r, const char *allow)
 {
@@ -126,12 +167,16 @@ static int method_allowed(request_rec *r, const char *allow)
     return r->method_number == M_POST && strstr(allow, "POST") != NULL;
 }
 
-/* Both result endpoints: a malformed id is 404 (never a 500), a bad wait 400. */
-static int dispatch_result(request_rec *r, const struct route *route, const char *key_id)
+/* Both result endpoints authenticate in their one statement. A malformed
+ * id is 404 (never a 500), a bad wait 400, each after authentication. */
+static int dispatch_result(request_rec *r, const struct route *route)
 {
     int wait_ms = wait_param_ms(r->args);
+    const char *key_id;
     struct api_error err;
 
+    if ((wait_ms < 0 || !route->id_valid) && authenticate(r, &key_id))
+        return OK;
     if (wait_ms < 0) {
         api_fail(&err, HTTP_BAD_REQUEST, "invalid_field", "wait",
                  "wait must be a number of seconds from 0 to 30.");
@@ -140,8 +185,8 @@ static int dispatch_result(request_rec *r, const struct route *route, const char
     if (!route->id_valid)
         return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such job.");
     if (route->kind == ROUTE_RESULT)
-        return handle_result(r, route, key_id, wait_ms);
-    return handle_result_problem(r, route, key_id, wait_ms);
+        return handle_result(r, route, wait_ms);
+    return handle_result_problem(r, route, wait_ms);
 }
 
 static int coderun_handler(request_rec *r)
@@ -149,14 +194,17 @@ static int coderun_handler(request_rec *r)
     const struct coderun_dir_conf *conf;
     struct coderun_limits limits;
     struct route route;
-    const char *key_id;
+    struct caller caller;
+    const char *key_id, *prefix;
 
     if (!r->handler || strcmp(r->handler, "coderun"))
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &coderun_module);
     limits = conf->limits;            /* per-request copy: conf is shared */
     limits_apply_defaults(&limits);
-    route_match(local_path(r, conf), &route);
+    prefix = prefix_of_location(r->pool, conf->location);
+    apr_table_setn(r->notes, CODERUN_PREFIX_NOTE, prefix);
+    route_match(prefix_local_path(r->uri, prefix), &route);
 
     if (route.kind == ROUTE_NONE)
         return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such endpoint.");
@@ -169,21 +217,26 @@ static int coderun_handler(request_rec *r)
     if (route.kind == ROUTE_HEALTH)
         return handle_health(r);
     if (route.kind == ROUTE_OPENAPI)
-        return handle_openapi(r, conf->openapi);
+        return handle_openapi(r, conf->openapi ? prefix_openapi(r->pool, conf->openapi, prefix)
+                                               : NULL);
+    if (route.kind == ROUTE_RESULT || route.kind == ROUTE_RESULT_PROBLEM)
+        return dispatch_result(r, &route);
+    /* The submissions check the key in their one statement too. */
+    if (route.kind == ROUTE_RUN || route.kind == ROUTE_EXECUTE_PROBLEM) {
+        if (identify_caller(r, &caller))
+            return OK;
+        return route.kind == ROUTE_RUN ? handle_run(r, &limits, &caller)
+                                       : handle_execute_problem(r, &limits, &caller);
+    }
     if (authenticate(r, &key_id))
         return OK;
     switch (route.kind) {
-    case ROUTE_RUN:
-        return handle_run(r, &limits, key_id);
-    case ROUTE_EXECUTE_PROBLEM:
-        return handle_execute_problem(r, &limits, key_id);
-    case ROUTE_RESULT:
-    case ROUTE_RESULT_PROBLEM:
-        return dispatch_result(r, &route, key_id);
     case ROUTE_METRICS:
         return handle_metrics(r);
     case ROUTE_LANGUAGES:
         return handle_languages(r);
+    case ROUTE_REPORTS:
+        return handle_reports(r, &route, key_id);
     default:
         return reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such endpoint.");
     }
@@ -192,10 +245,13 @@ static int coderun_handler(request_rec *r)
 static int coderun_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
-    (void)pconf; (void)plog; (void)ptemp;
-    for (; s; s = s->next)
-        db_prepare_statements(s);
-    return OK;
+    (void)pconf; (void)plog;
+    return db_prepare_statements(s, ptemp) == 0 ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static void coderun_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    dispatch_start(pchild, s);
 }
 
 static void coderun_register_hooks(apr_pool_t *p)
@@ -204,6 +260,8 @@ static void coderun_register_hooks(apr_pool_t *p)
 
     (void)p;
     ap_hook_post_config(coderun_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
+    /* After mod_dbd's: the dispatcher borrows a pooled connection's settings. */
+    ap_hook_child_init(coderun_child_init, before_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(coderun_handler, NULL, NULL, APR_HOOK_MIDDLE);
     error_page_register_hooks();
 }
@@ -212,8 +270,8 @@ module AP_MODULE_DECLARE_DATA coderun_module = {
     STANDARD20_MODULE_STUFF,
     create_dir_conf,
     merge_dir_conf,
-    NULL,
-    NULL,
+    create_server_conf,
+    merge_server_conf,
     coderun_cmds,
     coderun_register_hooks,
     AP_MODULE_FLAG_NONE

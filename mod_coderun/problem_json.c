@@ -2,6 +2,7 @@
 
 #include "problem_json.h"
 #include "json_out.h"
+#include "json_stream.h"
 
 static const char *seed_status(const char *state)
 {
@@ -30,17 +31,32 @@ static json_object *case_json(const struct problem_case_row *c)
     return o;
 }
 
+void problem_json_write(const char *state, const char *error,
+                        const struct problem_case_row *cases, int n_cases, struct json_stream *s)
+{
+    json_object *head = json_object_new_object();
+    json_object *tail = json_object_new_object();
+    int i;
+
+    json_object_object_add(head, "status", json_object_new_string(seed_status(state)));
+    json_stream_members(s, head);
+    json_stream_open(s, "results", '[');
+    for (i = 0; i < n_cases; i++)
+        json_stream_item(s, case_json(&cases[i]));
+    json_stream_close(s, ']');
+    json_object_object_add(tail, "error", json_object_new_string(error));
+    json_stream_members(s, tail);
+}
+
 const char *problem_json(apr_pool_t *pool, const char *state, const char *error,
                          const struct problem_case_row *cases, int n_cases)
 {
-    json_object *o = json_object_new_object();
-    json_object *results = json_object_new_array();
-    int i;
+    struct json_collect c;
+    struct json_stream s;
 
-    json_object_object_add(o, "status", json_object_new_string(seed_status(state)));
-    for (i = 0; i < n_cases; i++)
-        json_object_array_add(results, case_json(&cases[i]));
-    json_object_object_add(o, "results", results);
-    json_object_object_add(o, "error", json_object_new_string(error));
-    return json_out(pool, o);
+    json_collect_init(&c, pool);
+    json_stream_begin(&s, json_collect_emit, &c);
+    problem_json_write(state, error, cases, n_cases, &s);
+    json_stream_close(&s, '}');
+    return json_collect_text(&c);
 }

@@ -16,6 +16,13 @@ struct problem_case_row {
 };
 
 /* state is the job's state; error its job-level error. */
+struct json_stream;
+
+/* The answer's members into the open top-level object of s, piece by piece. */
+void problem_json_write(const char *state, const char *error,
+                        const struct problem_case_row *cases, int n_cases, struct json_stream *s);
+
+/* The same as one string. */
 const char *problem_json(apr_pool_t *pool, const char *state, const char *error,
                          const struct problem_case_row *cases, int n_cases);
 

@@ -48,7 +48,7 @@ static int parse_cases(apr_pool_t *pool, json_object *body,
     if (rc)
         json_object_put(norm);
     else
-        request_set_cases(pool, req, norm);
+        request_set_cases(pool, req, norm, "testCases");
     return rc;
 }
 
@@ -61,7 +61,8 @@ int problem_request_fields(apr_pool_t *pool, json_object *body,
         request_required_code(pool, body, "solutionCode", &req->solution_code, err) ||
         request_language(pool, body, limits, &req->language, err) ||
         parse_cases(pool, body, limits, req, err) ||
-        request_parse_limits(pool, body, limits, &req->limits, err))
+        request_parse_limits(pool, body, limits, limits->problem_default_time_ms,
+                             &req->limits, err))
         return -1;
     return 0;
 }

@@ -5,11 +5,18 @@
 
 #include "coderun_httpd.h"
 
-int reply_json(request_rec *r, int status, const char *json)
+void reply_json_headers(request_rec *r, int status)
 {
     r->status = status;
     ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    /* no-store unless the answer said otherwise (an ended job's result). */
+    if (!apr_table_get(r->headers_out, "Cache-Control"))
+        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+}
+
+int reply_json(request_rec *r, int status, const char *json)
+{
+    reply_json_headers(r, status);
     ap_rputs(json, r);
     ap_rputc('\n', r);
     return OK;
@@ -20,7 +27,8 @@ int reply_error(request_rec *r, const struct api_error *err)
     if (err->status == HTTP_UNAUTHORIZED)
         apr_table_setn(r->headers_out, "WWW-Authenticate", "ApiKey");
     if (err->status == HTTP_SERVICE_UNAVAILABLE || err->status == HTTP_TOO_MANY_REQUESTS)
-        apr_table_setn(r->headers_out, "Retry-After", "5");
+        apr_table_setn(r->headers_out, "Retry-After",
+                       err->retry_after > 0 ? apr_itoa(r->pool, err->retry_after) : "5");
     return reply_json(r, err->status, api_error_json(r->pool, err));
 }
 

@@ -20,6 +20,14 @@ struct case_row {
     int output_truncated;
 };
 
+struct json_stream;
+
+/* The answer's members into the open top-level object of s, piece by
+ * piece: an output is never copied whole, escaped, more than once. */
+void result_json_write(apr_pool_t *pool, const struct job_row *job,
+                       const struct case_row *cases, int n_cases, struct json_stream *s);
+
+/* The same as one string. */
 const char *result_json(apr_pool_t *pool, const struct job_row *job,
                         const struct case_row *cases, int n_cases);
 

@@ -63,5 +63,11 @@ void route_match(const char *path, struct route *out)
             return;
         }
     }
+    if (strncmp(path, "reports/", 8) == 0) {
+        out->kind = ROUTE_REPORTS;
+        out->allow = "GET, HEAD";
+        out->report = path + 8;
+        return;
+    }
     out->kind = ROUTE_NONE;
 }

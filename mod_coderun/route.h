@@ -11,7 +11,8 @@ enum route_kind {
     ROUTE_METRICS,
     ROUTE_LANGUAGES,
     ROUTE_HEALTH,
-    ROUTE_OPENAPI
+    ROUTE_OPENAPI,
+    ROUTE_REPORTS
 };
 
 struct route {
@@ -19,6 +20,7 @@ struct route {
     const char *allow;   /* the methods the endpoint answers, for 405 */
     char id[37];         /* lower-case UUID for the {id} routes, else "" */
     int id_valid;        /* 0 when the path has an id segment that is no UUID */
+    const char *report;  /* ROUTE_REPORTS: the name after reports/ */
 };
 
 /* path is what follows the Location prefix, e.g. "/result/abc". */

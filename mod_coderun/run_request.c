@@ -20,7 +20,7 @@ static int parse_inputs(apr_pool_t *pool, json_object *body,
 
     if (!json_object_object_get_ex(body, "inputs", &inputs) || !inputs) {
         json_object_array_add(cases, input_case(""));
-        request_set_cases(pool, req, cases);
+        request_set_cases(pool, req, cases, "inputs");
         return 0;
     }
     if (!json_object_is_type(inputs, json_type_array)) {
@@ -43,7 +43,7 @@ static int parse_inputs(apr_pool_t *pool, json_object *body,
         }
         json_object_array_add(cases, input_case(s));
     }
-    request_set_cases(pool, req, cases);
+    request_set_cases(pool, req, cases, "inputs");
     return 0;
 }
 
@@ -62,5 +62,5 @@ int run_request_fields(apr_pool_t *pool, json_object *body,
                         "mode must be \"function\" or \"program\".");
     req->mode = strcmp(mode, "function") ? "program" : "function";
     return parse_inputs(pool, body, limits, req, err) ||
-           request_parse_limits(pool, body, limits, &req->limits, err) ? -1 : 0;
+           request_parse_limits(pool, body, limits, limits->default_time_ms, &req->limits, err) ? -1 : 0;
 }

@@ -8,6 +8,9 @@ void limits_init_unset(struct coderun_limits *l)
     l->max_time_ms = l->max_memory_mb = l->max_output_kb = -1;
     l->default_time_ms = l->default_memory_mb = l->default_output_kb = -1;
     l->max_queued_per_key = -1;
+    l->daily_cpu_seconds = -1;
+    l->problem_default_time_ms = -1;
+    l->anonymous_key = NULL;
 }
 
 #define PICK(f) out->f = (add->f != -1) ? add->f : base->f
@@ -24,6 +27,9 @@ void limits_merge(struct coderun_limits *out, const struct coderun_limits *base,
     PICK(default_memory_mb);
     PICK(default_output_kb);
     PICK(max_queued_per_key);
+    PICK(daily_cpu_seconds);
+    PICK(problem_default_time_ms);
+    out->anonymous_key = add->anonymous_key ? add->anonymous_key : base->anonymous_key;
     out->default_language = add->default_language ? add->default_language
                                                   : base->default_language;
 }
@@ -41,6 +47,8 @@ void limits_apply_defaults(struct coderun_limits *l)
     DEFAULT(default_memory_mb, 256);
     DEFAULT(default_output_kb, 64);
     DEFAULT(max_queued_per_key, 0);
+    DEFAULT(daily_cpu_seconds, 0);
+    DEFAULT(problem_default_time_ms, 5000);
     if (!l->default_language)
         l->default_language = "python";
 }

@@ -11,6 +11,9 @@ struct coderun_limits {
     int max_time_ms, max_memory_mb, max_output_kb;
     int default_time_ms, default_memory_mb, default_output_kb;
     int max_queued_per_key;   /* CoderunMaxQueuedPerKey, 0 = unlimited */
+    int daily_cpu_seconds;    /* CoderunDailyCpuSeconds per key, 0 = no budget */
+    int problem_default_time_ms;  /* CoderunProblemDefaultTimeMs */
+    const char *anonymous_key;    /* CoderunAnonymousKey; NULL unset, "" Off */
 };
 
 /* Every field unset (-1 / NULL), for a per-directory config. */

@@ -4,7 +4,7 @@
 // (an Alias for that one file ahead of the directory Alias).
 window.onload = function () {
   window.ui = SwaggerUIBundle({
-    url: "/openapi.json",
+    url: "../openapi.json",  // relative: PREFIX/swagger/ -> PREFIX/openapi.json,
     dom_id: "#swagger-ui",
     deepLinking: true,
     // Keep the key entered under "Authorize" across page reloads.

@@ -1,79 +1,44 @@
-/* Long-poll for a job's end: LISTEN coderun_done on the request's pooled
- * connection and sleep on its socket until the worker's NOTIFY names the
- * job or the deadline passes. No busy polling of the database. */
-#include <poll.h>
-#include <string.h>
-#include <libpq-fe.h>
-#include <apr_dbd.h>
-#include <apr_time.h>
-
+/* Long-poll for a job's end: the request is listed in its child's waiter
+ * table, which the dispatcher thread (dispatch_httpd.c) wakes when the
+ * job's NOTIFY arrives. No database connection is held while it sleeps. */
 #include "coderun_httpd.h"
+#include "waiters.h"
 
-static PGconn *native_conn(request_rec *r)
+struct wait {
+    struct waiters *table;
+    struct waiter waiter;
+};
+
+static apr_status_t wait_remove(void *data)
 {
-    ap_dbd_t *dbd = ap_dbd_acquire(r);
+    struct wait *w = data;
 
-    if (!dbd || strcmp(apr_dbd_name(dbd->driver), "pgsql") != 0)
+    waiter_remove(w->table, &w->waiter);
+    return APR_SUCCESS;
+}
+
+struct wait *wait_begin(request_rec *r, const char *id)
+{
+    struct waiters *table = dispatch_waiters();
+    struct wait *w;
+
+    if (!table)
         return NULL;
-    return apr_dbd_native_handle(dbd->driver, dbd->handle);
+    w = apr_palloc(r->pool, sizeof(*w));
+    w->table = table;
+    waiter_add(table, &w->waiter, id);
+    /* Off the table however the request ends. */
+    apr_pool_cleanup_register(r->pool, w, wait_remove, apr_pool_cleanup_null);
+    return w;
 }
 
-static int exec_ok(PGconn *conn, const char *sql)
+void wait_sleep(struct wait *w, apr_interval_time_t left)
 {
-    PGresult *res = PQexec(conn, sql);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-    PQclear(res);
-    return ok;
+    waiter_wait(w->table, &w->waiter, (long)apr_time_as_msec(left) + 1);
 }
 
-int wait_listen(request_rec *r)
+void wait_end(request_rec *r, struct wait *w)
 {
-    PGconn *conn = native_conn(r);
-
-    return conn && exec_ok(conn, "LISTEN coderun_done") ? 0 : -1;
-}
-
-/* True once a notification for id arrived. */
-static int notified(PGconn *conn, const char *id)
-{
-    PGnotify *n;
-    int hit = 0;
-
-    while ((n = PQnotifies(conn)) != NULL) {
-        hit |= strcmp(n->extra, id) == 0;
-        PQfreemem(n);
-    }
-    return hit;
-}
-
-void wait_for_done(request_rec *r, const char *id, int wait_ms)
-{
-    PGconn *conn = native_conn(r);
-    apr_time_t deadline = apr_time_now() + apr_time_from_msec(wait_ms);
-
-    if (!conn)
-        return;
-    while (!notified(conn, id)) {
-        struct pollfd pfd = { PQsocket(conn), POLLIN, 0 };
-        apr_interval_time_t left = deadline - apr_time_now();
-
-        if (left <= 0 || pfd.fd < 0)
-            break;
-        if (poll(&pfd, 1, (int)apr_time_as_msec(left) + 1) < 0 ||
-            !PQconsumeInput(conn))
-            break;
-    }
-}
-
-void wait_unlisten(request_rec *r)
-{
-    PGconn *conn = native_conn(r);
-
-    /* The connection goes back to the pool: leave no subscription and no
-     * queued notification behind for the next request. */
-    if (conn) {
-        exec_ok(conn, "UNLISTEN coderun_done");
-        notified(conn, "");
-    }
+    if (w)
+        apr_pool_cleanup_run(r->pool, w, wait_remove);
 }

@@ -23,6 +23,7 @@ my %operations = (
     '/languages'               => 'get',
     '/health'                  => 'get',
     '/openapi.json'            => 'get',
+    map { ("/reports/$_" => 'get') } qw(live daily keys verdicts cases latency),
 );
 my %public = map { $_ => 1 } qw(/health /openapi.json);
 my %error_header = (401 => 'WWW-Authenticate', 405 => 'Allow', 429 => 'Retry-After',
@@ -109,8 +110,8 @@ END
     [GET => '/health', 200, { status => 'ok', database => 'ok', workers => 2 }],
     [GET => '/health', 503, { status => 'unavailable', database => 'unavailable', workers => 0 }],
     [GET => '/metrics', 200, $JSON->decode(<<'END')],
-{"in_progress": 1, "queued": 0, "oldest_queued_age_seconds": 0, "total_executions": 10,
- "succeeded": 9, "failed": 1, "cases": {"ok": 30, "time_limit": 2}, "languages": {"python": 10},
+{"in_progress": 1, "queued": 0, "running": 1, "oldest_queued_age_seconds": 0, "total_executions": 11,
+ "succeeded": 9, "failed": 1, "success": 9, "failure": 1, "duration": 0.15, "cases": {"ok": 30, "time_limit": 2}, "languages": {"python": 10},
  "duration_seconds": {"sum": 1.5, "avg": 0.15, "p50": 0.1, "p95": 0.4, "count": 10},
  "duration_histogram": {"buckets": [{"le": 0.05, "count": 2}, {"le": 60, "count": 10}],
                         "sum": 1.5, "count": 10},

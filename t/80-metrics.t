@@ -84,7 +84,7 @@ is($after->{duration_seconds}{count} - $before->{duration_seconds}{count}, 4,
 my $slots = $stack->psql('SELECT sum(slots) FROM coderun.workers');
 wait_until('busy_slots to return to 0 after the batch', 30, sub { metrics()->{workers}{busy_slots} == 0 });
 my $idle = metrics();
-is_deeply([@$idle{qw(queued in_progress oldest_queued_age_seconds)}], [0, 0, 0],
+is_deeply([@$idle{qw(queued running in_progress oldest_queued_age_seconds)}], [0, 0, 0, 0],
           'idle: nothing queued or running, no oldest age');
 is_deeply($idle->{workers}, { alive => 1, slots => $slots, busy_slots => 0 }, 'idle: one live worker, its slots');
 
@@ -159,6 +159,7 @@ sub histogram_problems {
 sub samples_from_json {
     my ($m) = @_;
     my %s = (coderun_jobs_queued => $m->{queued}, coderun_jobs_in_progress => $m->{in_progress},
+             coderun_jobs_running => $m->{running}, coderun_jobs_submitted_total => $m->{total_executions},
              coderun_oldest_queued_age_seconds => $m->{oldest_queued_age_seconds},
              'coderun_jobs_total{outcome="finished"}' => $m->{succeeded},
              'coderun_jobs_total{outcome="failed"}' => $m->{failed},
@@ -200,7 +201,8 @@ my $asked = time;
 my @queued = queue_jobs($stack, $JOBS, { code => "import time\ntime.sleep(1.5)\nreturn input_str", inputs => ['z'] });
 my $waiting = metrics();
 is($waiting->{queued}, $JOBS, "no worker: queued is the $JOBS jobs");
-is($waiting->{in_progress}, 0, 'no worker: nothing in progress');
+is($waiting->{running}, 0, 'no worker: nothing running');
+is($waiting->{in_progress}, $JOBS, "no worker: in_progress counts the $JOBS submitted jobs (issue 24)");
 is_deeply($waiting->{workers}, { alive => 0, slots => 0, busy_slots => 0 }, 'no worker: none alive, no slots');
 cmp_ok($waiting->{oldest_queued_age_seconds}, '>', 0, 'oldest queued age is above 0');
 cmp_ok($waiting->{oldest_queued_age_seconds}, '<=', time - $asked, '  and no older than the oldest job');
@@ -214,25 +216,27 @@ is($prom->{coderun_workers_alive}, 0, 'Prometheus coderun_workers_alive is 0');
 # A worker drains the queue; one metrics snapshot is one transaction, so the
 # jobs are always queued, in progress or counted as ended.
 my $worker = start_worker($stack, lease_s => 3, slots => 2);
-my $ended_before = $waiting->{total_executions};
+my $ended_before = $waiting->{succeeded} + $waiting->{failed};
 my (%max, @inconsistent);
 wait_until('the worker to drain the queue', 60, sub {
     my $m = metrics();
-    my $ended = $m->{total_executions} - $ended_before;
-    push @inconsistent, "queued $m->{queued} + in progress $m->{in_progress} + ended $ended"
-        if $m->{queued} + $m->{in_progress} + $ended != $JOBS;
+    my $ended = $m->{succeeded} + $m->{failed} - $ended_before;
+    push @inconsistent, "queued $m->{queued} + running $m->{running} + ended $ended"
+        if $m->{queued} + $m->{running} + $ended != $JOBS;
+    push @inconsistent, "in progress $m->{in_progress} is not queued + running"
+        if $m->{in_progress} != $m->{queued} + $m->{running};
     push @inconsistent, "busy_slots $m->{workers}{busy_slots} of $m->{workers}{slots}"
-        if $m->{workers}{busy_slots} > $m->{workers}{slots} || $m->{in_progress} > $m->{workers}{slots};
-    for (['in_progress', $m->{in_progress}], ['busy_slots', $m->{workers}{busy_slots}]) {
+        if $m->{workers}{busy_slots} > $m->{workers}{slots} || $m->{running} > $m->{workers}{slots};
+    for (['running', $m->{running}], ['busy_slots', $m->{workers}{busy_slots}]) {
         $max{$_->[0]} = $_->[1] if $_->[1] > ($max{$_->[0]} // 0);
     }
     return $ended == $JOBS;
 });
-is_deeply(\@inconsistent, [], "every snapshot: queued + in progress + ended = $JOBS, busy within the slots");
-cmp_ok($max{in_progress} // 0, '>=', 1, 'in_progress was seen above 0');
+is_deeply(\@inconsistent, [], "every snapshot: queued + running + ended = $JOBS = in progress + ended, busy within the slots");
+cmp_ok($max{running} // 0, '>=', 1, 'running was seen above 0');
 cmp_ok($max{busy_slots} // 0, '>=', 1, 'busy_slots was seen above 0 (heartbeat while running)');
 wait_until('busy_slots to return to 0', 30, sub { metrics()->{workers}{busy_slots} == 0 });
 my $drained = metrics();
-is_deeply([@$drained{qw(queued in_progress oldest_queued_age_seconds)}], [0, 0, 0], 'drained: gauges back to 0');
+is_deeply([@$drained{qw(queued running in_progress oldest_queued_age_seconds)}], [0, 0, 0, 0], 'drained: gauges back to 0');
 is_deeply($drained->{workers}, { alive => 1, slots => 2, busy_slots => 0 }, 'drained: the new worker, 2 slots');
 done_testing;

@@ -24,7 +24,8 @@ sub health { $stack->get_json('/health', key => undef) }
 # The live workers as coderun.workers has them, in /health's shape.
 sub live_workers {
     my $rows = $stack->psql(<<'SQL');
-SELECT coalesce(json_agg(json_build_object('worker', name, 'mode', sandbox_mode, 'slots', slots, 'busy', busy)
+SELECT coalesce(json_agg(json_build_object('worker', name, 'mode', sandbox_mode, 'slots', slots, 'busy', busy,
+                                           'service_error', service_error)
                          ORDER BY name), '[]')
   FROM coderun.workers WHERE heartbeat_at > now() - interval '30 seconds'
 SQL

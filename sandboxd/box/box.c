@@ -76,6 +76,13 @@ int box_init(struct box_config *cfg, char *err, size_t errlen)
     filter_program(&filter);
     cg_detect(&hierarchy, "/proc/self/mountinfo", "/proc/self/cgroup");
     snprintf(cfg->mode, sizeof cfg->mode, "%s", cg_mode_name(hierarchy.kind));
+    snprintf(cfg->degraded_why, sizeof cfg->degraded_why, "%s", hierarchy.why);
+    if (hierarchy.kind == CG_NONE && !cfg->allow_degraded) {
+        errno = 0;
+        return box_fail(err, errlen, "no cgroup to enforce the memory and process limits with (%s);"
+                        " set allow_degraded = yes in the config to run with rlimits only",
+                        hierarchy.why);
+    }
     return 0;
 }
 

@@ -35,7 +35,10 @@ struct box_limits {
 struct box_config {
     const char *box_dir;   /* scratch root on the host, one subdir per slot */
     unsigned uid_base;     /* slot i runs as uid/gid uid_base + i */
+    bool allow_degraded;   /* run with rlimits only when no cgroup is usable */
+    unsigned disk_mb;      /* each slot's job dir is a tmpfs of this size */
     char mode[16];         /* filled by box_init: "cgroup2", "cgroup1", "degraded" */
+    char degraded_why[512];  /* filled by box_init in mode "degraded" */
 };
 
 struct box_spec {
@@ -84,7 +87,9 @@ struct box_slot {
 
 void box_slot_close(struct box_slot *slot);
 
-/* Detect cgroup v2 / v1 / none and prepare box_dir. 0 on success. */
+/* Detect cgroup v2 / v1 / none and prepare box_dir. 0 on success. Without
+ * a usable cgroup the memory and process limits cannot be enforced as
+ * configured: that fails, with the reason, unless cfg->allow_degraded. */
 int box_init(struct box_config *cfg, char *err, size_t errlen);
 
 /* Run once. Returns 0 when res is filled (any verdict, including
@@ -99,7 +104,8 @@ void box_result_free(struct box_result *res);
  * per input. Each input gets its own stdin, stdout, stderr and cgroup (the
  * child writes 0 into the cgroup.procs files it is handed), limits and
  * verdict, exactly as box_run would; a child's leftovers are killed with
- * its cgroup. Inputs of one job share the server's /tmp and /box.
+ * its cgroup. An input that leaves a file in /tmp or /box gets the next
+ * input a fresh server, so nothing of one input reaches the next.
  * box_warm_start returns NULL when the server cannot start (or there is no
  * cgroup to measure inputs by); box_warm_run returns false, with res to be
  * freed and ignored, when the server did not take the input: run it cold

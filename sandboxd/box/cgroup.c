@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,33 +154,79 @@ static int make_dir(const char *dir)
     return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-int cg_v2_prepare(const char *dir, char *out, size_t outlen)
+/* Records why no hierarchy is usable (the first reason found is kept: a
+ * cgroup2 mount's beats the v1 fallback's). Returns false for chaining. */
+static bool give_up(struct cg_hier *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool give_up(struct cg_hier *h, const char *fmt, ...)
 {
-    char buf[512], leaf[PATH_MAX];
-    if (read_file(dir, "cgroup.controllers", buf, sizeof buf) <= 0
-        || !has_word(buf, "memory", " \n") || !has_word(buf, "pids", " \n"))
-        return -1;
-    if (write_file(dir, "cgroup.subtree_control", "+memory +pids") != 0) {
-        /* "no internal processes": move ourselves into a leaf first */
-        snprintf(leaf, sizeof leaf, "%s/daemon", dir);
-        if (errno != EBUSY || make_dir(leaf) != 0
-            || write_file(leaf, "cgroup.procs", "0") != 0
-            || write_file(dir, "cgroup.subtree_control", "+memory +pids") != 0)
-            return -1;
-    }
-    if (snprintf(out, outlen, "%s/coderun", dir) >= (int)outlen || make_dir(out) != 0)
-        return -1;
-    return write_file(out, "cgroup.subtree_control", "+memory +pids");
+    if (h->why[0])
+        return false;
+    va_list ap;
+    va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start above */
+    vsnprintf(h->why, sizeof h->why, fmt, ap);
+    va_end(ap);
+    return false;
 }
 
-static bool v1_base(const char *mountinfo, const char *self_cgroup, const char *controller,
-                    char *out, size_t outlen)
+static int enable_controllers(const char *dir)
+{
+    return write_file(dir, "cgroup.subtree_control", "+memory +pids");
+}
+
+/* "No internal processes": the controllers can be enabled for dir's
+ * children only once dir holds no process, so sandboxd moves itself into a
+ * leaf dir/daemon, which works when dir is its own (systemd's Delegate=yes).
+ * When other processes share dir, it moves back and removes the leaf. */
+static bool v2_leave_for_leaf(struct cg_hier *h, const char *dir)
+{
+    char leaf[PATH_MAX];
+    if (snprintf(leaf, sizeof leaf, "%s/daemon", dir) >= (int)sizeof leaf)
+        return give_up(h, "cgroup2 %s: path too long", dir);
+    if (make_dir(leaf) != 0 || write_file(leaf, "cgroup.procs", "0") != 0)
+        return give_up(h, "cgroup2 %s: cannot move sandboxd into %s: %s", dir, leaf, strerror(errno));
+    if (enable_controllers(dir) == 0)
+        return true;
+    int saved = errno;
+    write_file(dir, "cgroup.procs", "0");
+    rmdir(leaf);
+    return give_up(h, "cgroup2 %s holds other processes besides sandboxd, so it cannot enable"
+                      " memory and pids for a child (%s); start sandboxd in a cgroup of its own,"
+                      " as the systemd unit's Delegate=yes does", dir, strerror(saved));
+}
+
+static bool v2_prepare(struct cg_hier *h, const char *dir)
+{
+    char buf[512];
+    if (read_file(dir, "cgroup.controllers", buf, sizeof buf) < 0)
+        return give_up(h, "cgroup2 %s: %s", dir, strerror(errno));
+    if (!has_word(buf, "memory", " \n") || !has_word(buf, "pids", " \n"))
+        return give_up(h, "cgroup2 %s offers no memory and pids controllers (it has: %.*s)", dir,
+                       (int)strcspn(buf, "\n"), buf);
+    if (enable_controllers(dir) != 0
+        && (errno != EBUSY ? give_up(h, "cgroup2 %s: enable memory and pids: %s", dir, strerror(errno))
+                           : !v2_leave_for_leaf(h, dir)))
+        return false;
+    if (snprintf(h->v2, sizeof h->v2, "%s/coderun", dir) >= (int)sizeof h->v2 || make_dir(h->v2) != 0)
+        return give_up(h, "cgroup2 %s/coderun: %s", dir, strerror(errno));
+    if (enable_controllers(h->v2) != 0) {
+        int saved = errno;
+        rmdir(h->v2);
+        return give_up(h, "cgroup2 %s: enable memory and pids: %s", h->v2, strerror(saved));
+    }
+    return true;
+}
+
+static bool v1_base(struct cg_hier *h, const char *mountinfo, const char *self_cgroup,
+                    const char *controller, char *out, size_t outlen)
 {
     char mnt[PATH_MAX], rel[PATH_MAX];
-    return find_mount(mountinfo, controller, mnt, sizeof mnt)
-        && own_path(self_cgroup, controller, rel, sizeof rel)
-        && snprintf(out, outlen, "%s%s/coderun", mnt, rel) < (int)outlen
-        && make_dir(out) == 0;
+    if (!find_mount(mountinfo, controller, mnt, sizeof mnt)
+        || !own_path(self_cgroup, controller, rel, sizeof rel))
+        return give_up(h, "no cgroup2 mount and no cgroup v1 %s hierarchy", controller);
+    if (snprintf(out, outlen, "%s%s/coderun", mnt, rel) >= (int)outlen || make_dir(out) != 0)
+        return give_up(h, "cgroup v1 %s%s/coderun: %s", mnt, rel, strerror(errno));
+    return true;
 }
 
 /* mountinfo and self_cgroup are the two files' contents. */
@@ -189,16 +236,20 @@ static void detect(struct cg_hier *h, const char *mountinfo, const char *self_cg
     if (find_mount(mountinfo, NULL, mnt, sizeof mnt)
         && own_path(self_cgroup, "", rel, sizeof rel)
         && snprintf(dir, sizeof dir, "%s%s", mnt, rel) < (int)sizeof dir
-        && cg_v2_prepare(dir, h->v2, sizeof h->v2) == 0) {
+        && v2_prepare(h, dir)) {
         h->kind = CG_V2;
         return;
     }
-    if (v1_base(mountinfo, self_cgroup, "memory", h->memory, sizeof h->memory)
-        && v1_base(mountinfo, self_cgroup, "pids", h->pids, sizeof h->pids)) {
-        if (!v1_base(mountinfo, self_cgroup, "cpuacct", h->cpuacct, sizeof h->cpuacct))
-            h->cpuacct[0] = '\0';
-        h->kind = CG_V1;
+    if (!v1_base(h, mountinfo, self_cgroup, "memory", h->memory, sizeof h->memory))
+        return;
+    if (!v1_base(h, mountinfo, self_cgroup, "pids", h->pids, sizeof h->pids)) {
+        rmdir(h->memory);
+        return;
     }
+    if (!v1_base(h, mountinfo, self_cgroup, "cpuacct", h->cpuacct, sizeof h->cpuacct))
+        h->cpuacct[0] = '\0';
+    h->kind = CG_V1;
+    h->why[0] = '\0';
 }
 
 void cg_detect(struct cg_hier *h, const char *mountinfo_path, const char *self_cgroup_path)

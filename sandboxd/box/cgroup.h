@@ -21,6 +21,7 @@ struct cg_hier {
     enum cg_kind kind;
     char v2[PATH_MAX];
     char memory[PATH_MAX], pids[PATH_MAX], cpuacct[PATH_MAX]; /* v1; cpuacct may be "" */
+    char why[512];           /* CG_NONE: why no hierarchy is usable */
 };
 
 struct cg_slot {
@@ -36,14 +37,12 @@ struct cg_stats {
 };
 
 /* Finds a usable hierarchy from mountinfo and /proc/self/cgroup (paths are
- * parameters so tests can feed their own) and creates the coderun dirs.
- * h->kind is CG_NONE when nothing is writable; never fails otherwise. */
+ * parameters so tests can feed their own) and creates the coderun dirs: v2
+ * in sandboxd's own cgroup (moving itself into a leaf "daemon" child when
+ * that cgroup is its own), else v1. h->kind is CG_NONE, with h->why, when
+ * neither works; nothing it made is left behind then. */
 void cg_detect(struct cg_hier *h, const char *mountinfo_path, const char *self_cgroup_path);
 const char *cg_mode_name(enum cg_kind kind);
-
-/* v2: enable the controllers in dir's subtree (moving this process into a
- * leaf "daemon" child if dir holds processes) and create dir/coderun. */
-int cg_v2_prepare(const char *dir, char *out, size_t outlen);
 
 /* coderun/NAME in each hierarchy ("uid-U": unique per slot and daemon),
  * emptied and made afresh, with the limits set. */

@@ -161,6 +161,29 @@ static int build_etc(const struct root *r, const struct box_plan *p)
     return 0;
 }
 
+/* What /proc tells of the host (its kernel command line, symbols, keys,
+ * timers, scheduler) is hidden under a read-only, unopenable /dev/null, as
+ * container runtimes mask it; a path this kernel lacks is skipped. */
+static const char *const masked_proc_paths[] = {
+    "/proc/cmdline", "/proc/kallsyms", "/proc/keys", "/proc/timer_list",
+    "/proc/sched_debug", "/proc/kcore", "/proc/sysrq-trigger", NULL,
+};
+
+static int mask_proc(const struct root *r)
+{
+    char full[PATH_MAX];
+    for (const char *const *path = masked_proc_paths; *path; path++) {
+        if (path_in_root(r, *path, full) != 0)
+            return -1;
+        if (access(full, F_OK) != 0)
+            continue;
+        if (mount("/dev/null", full, NULL, MS_BIND, NULL) != 0
+            || mount(NULL, full, NULL, RO_FLAGS, NULL) != 0)
+            return box_fail(r->err, r->errlen, "mask %s", *path);
+    }
+    return 0;
+}
+
 static int build_proc(const struct root *r)
 {
     char full[PATH_MAX];
@@ -169,7 +192,7 @@ static int build_proc(const struct root *r)
     /* hidepid=2: the program sees only its own processes, not pid 1 */
     if (mount("proc", full, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") != 0)
         return box_fail(r->err, r->errlen, "mount /proc");
-    return 0;
+    return mask_proc(r);
 }
 
 static int build_dev(const struct root *r)

@@ -23,6 +23,7 @@ int rlimit_apply(const struct box_limits *l, bool without_cgroup, char *err, siz
     /* half the memory: runaway recursion ends as SIGSEGV (runtime error)
      * before it can look like a memory-limit kill */
     rlim_t stack = memory / 2;
+    rlim_t nproc = without_cgroup ? l->pids : 2 * (rlim_t)l->pids;
     rlim_t file = (rlim_t)(l->tmpfs_kb > l->output_kb ? l->tmpfs_kb : l->output_kb) * 1024;
 
     if (set_limit(RLIMIT_CPU, "cpu", cpu_s, cpu_s + 1, err, errlen)
@@ -32,8 +33,10 @@ int rlimit_apply(const struct box_limits *l, bool without_cgroup, char *err, siz
         || set_limit(RLIMIT_CORE, "core", 0, 0, err, errlen)
         || set_limit(RLIMIT_MEMLOCK, "memlock", 0, 0, err, errlen)
         || set_limit(RLIMIT_MSGQUEUE, "msgqueue", 0, 0, err, errlen)
-        /* per uid; every slot has its own uid, so this counts only this run */
-        || set_limit(RLIMIT_NPROC, "nproc", l->pids, l->pids, err, errlen))
+        /* per uid; every slot has its own uid, so this counts only this run.
+         * With a cgroup, pids.max is the limit (it counts the whole box) and
+         * this the backstop above it. */
+        || set_limit(RLIMIT_NPROC, "nproc", nproc, nproc, err, errlen))
         return -1;
     if (without_cgroup)
         return set_limit(RLIMIT_AS, "as", memory, memory, err, errlen);

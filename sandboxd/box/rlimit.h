@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* without_cgroup: also cap the address space at limits->memory_kb. */
+/* without_cgroup: also cap the address space at limits->memory_kb, and
+ * the process count with RLIMIT_NPROC; with a cgroup, pids.max caps it and
+ * RLIMIT_NPROC stays above as a backstop. */
 int rlimit_apply(const struct box_limits *limits, bool without_cgroup,
                  char *err, size_t errlen);
 

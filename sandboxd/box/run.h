@@ -45,6 +45,7 @@ struct box_warm {
     const struct box_config *cfg;
     struct box_spec spec;   /* the server's: its limits and cancel flag */
     struct run server;
+    bool up;                /* the server runs (a restart may have failed) */
 };
 
 static inline void close_fd(int *fd)

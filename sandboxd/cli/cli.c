@@ -10,7 +10,15 @@ static int usage(void)
         "usage: sandboxd [-c CONFIG] [-d CONNINFO] COMMAND\n"
         "  serve\n"
         "  migrate [-s SQLDIR]\n"
-        "  key add NAME [--token-stdin] | key list | key revoke NAME\n"
+        "  setup [--database CONNINFO] [--httpd-user USER]\n"
+        "  key add NAME [--token-stdin] [SETTINGS] | key set NAME SETTINGS\n"
+        "  key list | key revoke NAME\n"
+        "      (without -c or -d: " ETC_DIR "/admin.conf, as `sandboxd setup` writes it)\n"
+        "    SETTINGS: --max-unfinished N --max-time-ms N --max-memory-mb N\n"
+        "      --max-output-kb N --max-inputs N --daily-cpu-seconds S\n"
+        "      (each a number or 'default': the server's) --languages L1,L2|all\n"
+        "      --expires TIMESTAMP|never\n"
+        "  key scope NAME all|own          (the figures its dashboard shows)\n"
         "  run [--lang L] [--mode program|function|problem] [--time-ms N]\n"
         "      [--memory-mb N] [--output-kb N] [--repeat N] [--standalone] FILE\n");
     return 2;
@@ -42,6 +50,8 @@ int cli_main(int argc, char **argv, const struct command *cmds, size_t ncmds,
     struct config cfg;
     char err[512];
     config_defaults(&cfg);
+    if (!config_path && !conninfo && cmd->default_config && access(cmd->default_config, F_OK) == 0)
+        config_path = cmd->default_config;
     if ((config_path && config_load(&cfg, config_path, err, sizeof err) != 0)
         || (conninfo && config_set(&cfg, "database", conninfo, err, sizeof err) != 0)) {
         fprintf(stderr, "sandboxd: %s\n", err);

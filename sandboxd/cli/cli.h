@@ -7,9 +7,16 @@
 
 #include <stddef.h>
 
+/* Where `make install` and `sandboxd setup` keep the configuration. */
+#ifndef ETC_DIR
+#define ETC_DIR "/etc/coderun"
+#endif
+
 struct command {
     const char *name;
     int (*fn)(const struct config *cfg, int argc, char **argv);
+    /* Read when neither -c nor -d is given and it exists (NULL: none). */
+    const char *default_config;
 };
 
 /* Runs the command argv names from cmds. A command not in cmds goes to

@@ -70,13 +70,18 @@ static int run_standalone(const struct config *cfg, const struct oneshot *o, con
         fprintf(stderr, "sandboxd: %s\n", err);
         return 1;
     }
-    struct box_config box = {.box_dir = cfg->box_dir, .uid_base = cfg->uid_base};
-    struct runner r = {.dir_fd = -1};
+    struct box_config box = {.box_dir = cfg->box_dir, .uid_base = cfg->uid_base,
+                             .disk_mb = cfg->disk_mb, .allow_degraded = cfg->allow_degraded};
+    struct runner r = {.dir_fd = -1, .use_fd = -1};
     int status = 1;
-    if (box_init(&box, err, sizeof err) != 0 || runner_init(&r, &box, cfg->slots, err, sizeof err) != 0)
+    if (box_init(&box, err, sizeof err) != 0 || runner_init(&r, &box, cfg->slots, err, sizeof err) != 0) {
         fprintf(stderr, "sandboxd: %s\n", err);
-    else
+    } else {
+        if (box.degraded_why[0])
+            fprintf(stderr, "sandboxd: warning: limits by rlimits only (allow_degraded = yes): %s\n",
+                    box.degraded_why);
         status = oneshot_run(&r, langs, o, code, input, len, stdout, stderr);
+    }
     runner_close(&r);
     lang_release(langs);
     return status;

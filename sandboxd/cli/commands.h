@@ -9,5 +9,6 @@ int cmd_migrate(const struct config *cfg, int argc, char **argv);
 int cmd_key(const struct config *cfg, int argc, char **argv);
 int cmd_run(const struct config *cfg, int argc, char **argv);
 int cmd_serve(const struct config *cfg, int argc, char **argv);
+int cmd_setup(const struct config *cfg, int argc, char **argv);
 
 #endif

@@ -1,5 +1,7 @@
 /* keys: API tokens. The database stores only SHA-256 digests of tokens. */
 #include "cli/keys.h"
+#include "cli/key_settings.h"
+#include "cli/key_scope.h"
 #include "worker/db.h"
 #include "cli/commands.h"
 
@@ -65,13 +67,28 @@ int keys_list(PGconn *conn, FILE *out, char *err, size_t errlen)
 {
     PGresult *res = db_query(conn,
         "SELECT name, created_at, coalesce(last_used_at::text, '-'),"
-        " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked' END"
-        " FROM coderun.api_keys ORDER BY id", 0, NULL, err, errlen);
+        " CASE WHEN revoked_at IS NOT NULL THEN 'revoked'"
+        "  WHEN expires_at <= now() THEN 'expired' ELSE 'active' END,"
+        " 'today_jobs=' || coalesce(u.jobs, 0),"
+        " 'today_cpu_seconds=' || round(coalesce(u.cpu_seconds, 0)::numeric, 3),"
+        " 'daily_cpu_seconds=' || coalesce(daily_cpu_seconds::text, 'default'),"
+        " 'unfinished=' || (unfinished - (SELECT count(*) FROM coderun.key_ends e"
+        "   WHERE e.key_id = k.id)),"
+        " 'max_unfinished=' || coalesce(max_unfinished::text, 'default'),"
+        " 'max_time_ms=' || coalesce(max_time_ms::text, 'default'),"
+        " 'max_memory_mb=' || coalesce(max_memory_mb::text, 'default'),"
+        " 'max_output_kb=' || coalesce(max_output_kb::text, 'default'),"
+        " 'max_inputs=' || coalesce(max_inputs::text, 'default'),"
+        " 'languages=' || coalesce(array_to_string(languages, ','), 'all'),"
+        " 'expires=' || coalesce(expires_at::text, 'never')"
+        " FROM coderun.api_keys k LEFT JOIN coderun.key_usage_current u"
+        "  ON u.key_id = k.id AND u.day = coderun.utc_today()"
+        " ORDER BY k.id", 0, NULL, err, errlen);
     if (!res)
         return -1;
     for (int i = 0; i < PQntuples(res); i++)
-        fprintf(out, "%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-                PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+        for (int j = 0; j < PQnfields(res); j++)
+            fprintf(out, "%s%c", PQgetvalue(res, i, j), j + 1 < PQnfields(res) ? '\t' : '\n');
     PQclear(res);
     return 0;
 }
@@ -98,6 +115,54 @@ static int read_token(char *buf, size_t len)
     return *buf ? 0 : -1;
 }
 
+/* key add NAME [--token-stdin] [settings]: the key and its settings in one
+ * transaction, so a bad setting leaves no key behind. */
+static int key_add_command(PGconn *conn, int argc, char **argv)
+{
+    char err[1024], token[1024];
+    bool from_stdin = argc > 3 && strcmp(argv[3], "--token-stdin") == 0;
+    struct key_settings settings;
+    int first = from_stdin ? 4 : 3;
+
+    if (key_settings_parse(argc - first, argv + first, &settings, err, sizeof err) != 0) {
+        fprintf(stderr, "sandboxd: key add: %s\n", err);
+        return 1;
+    }
+    if (from_stdin ? read_token(token, sizeof token) : keys_token_new(token)) {
+        fprintf(stderr, "sandboxd: key add: %s\n",
+                from_stdin ? "no token on stdin" : "getrandom failed");
+        return 1;
+    }
+    if (db_exec(conn, "BEGIN", 0, NULL, err, sizeof err) != 0 ||
+        keys_add(conn, argv[2], token, err, sizeof err) != 0 ||
+        key_settings_apply(conn, argv[2], &settings, err, sizeof err) != 0 ||
+        db_exec(conn, "COMMIT", 0, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "sandboxd: key add: %s\n", err);
+        return 1;
+    }
+    printf("%s\n", token);
+    return 0;
+}
+
+static int key_set_command(PGconn *conn, int argc, char **argv)
+{
+    char err[1024];
+    struct key_settings settings;
+
+    if (key_settings_parse(argc - 3, argv + 3, &settings, err, sizeof err) != 0 ||
+        settings.n == 0) {
+        fprintf(stderr, "sandboxd: key set: %s\n",
+                settings.n == 0 ? "no setting given" : err);
+        return 1;
+    }
+    int rc = key_settings_apply(conn, argv[2], &settings, err, sizeof err);
+    if (rc == 1)
+        fprintf(stderr, "sandboxd: no active key named '%s'\n", argv[2]);
+    else if (rc < 0)
+        fprintf(stderr, "sandboxd: key set: %s\n", err);
+    return rc == 0 ? 0 : 1;
+}
+
 static int key_command(PGconn *conn, int argc, char **argv)
 {
     char err[1024];
@@ -116,21 +181,13 @@ static int key_command(PGconn *conn, int argc, char **argv)
             fprintf(stderr, "sandboxd: key revoke: %s\n", err);
         return rc == 0 ? 0 : 1;
     }
-    bool from_stdin = argc == 4 && strcmp(argv[3], "--token-stdin") == 0;
-    if (strcmp(sub, "add") != 0 || !(argc == 3 || from_stdin))
-        return -1;
-    char token[1024];
-    if (from_stdin ? read_token(token, sizeof token) : keys_token_new(token)) {
-        fprintf(stderr, "sandboxd: key add: %s\n",
-                from_stdin ? "no token on stdin" : "getrandom failed");
-        return 1;
-    }
-    if (keys_add(conn, argv[2], token, err, sizeof err) != 0) {
-        fprintf(stderr, "sandboxd: key add: %s\n", err);
-        return 1;
-    }
-    printf("%s\n", token);
-    return 0;
+    if (strcmp(sub, "scope") == 0 && argc == 4)
+        return key_scope_command(conn, argv[2], argv[3]);
+    if (strcmp(sub, "add") == 0 && argc >= 3)
+        return key_add_command(conn, argc, argv);
+    if (strcmp(sub, "set") == 0 && argc >= 3)
+        return key_set_command(conn, argc, argv);
+    return -1;
 }
 
 int cmd_key(const struct config *cfg, int argc, char **argv)

@@ -31,6 +31,6 @@ static int exec_db(char **argv)
 
 int main(int argc, char **argv)
 {
-    static const struct command commands[] = {{"run", cmd_run}};
+    static const struct command commands[] = {{"run", cmd_run, NULL}};
     return cli_main(argc, argv, commands, sizeof commands / sizeof *commands, exec_db);
 }

@@ -6,7 +6,9 @@
 int main(int argc, char **argv)
 {
     static const struct command commands[] = {
-        {"serve", cmd_serve}, {"migrate", cmd_migrate}, {"key", cmd_key}, {"run", cmd_run},
+        {"serve", cmd_serve, NULL}, {"migrate", cmd_migrate, NULL},
+        {"key", cmd_key, ETC_DIR "/admin.conf"}, {"run", cmd_run, NULL},
+        {"setup", cmd_setup, NULL},
     };
     return cli_main(argc, argv, commands, sizeof commands / sizeof *commands, NULL);
 }

@@ -38,6 +38,8 @@ void config_defaults(struct config *c)
     c->max_attempts = 3;
     c->stop_grace_s = 30;
     c->uid_base = 64000;
+    c->disk_mb = 256;
+    c->job_output_mb = 64;
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned *out)
@@ -68,7 +70,17 @@ int config_set(struct config *c, const char *key, const char *value,
         {"max_attempts", offsetof(struct config, max_attempts), 1},
         {"stop_grace_s", offsetof(struct config, stop_grace_s), 0},
         {"uid_base", offsetof(struct config, uid_base), 1},
+        {"disk_mb", offsetof(struct config, disk_mb), 1},
+        {"job_output_mb", offsetof(struct config, job_output_mb), 1},
     };
+    if (strcmp(key, "allow_degraded") == 0) {
+        if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+            c->allow_degraded = strcmp(value, "yes") == 0;
+            return 0;
+        }
+        snprintf(err, errlen, "allow_degraded: expected yes or no, got '%s'", value);
+        return -1;
+    }
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         if (strcmp(key, strings[i].key) == 0) {
             replace((char **)((char *)c + strings[i].off), value);

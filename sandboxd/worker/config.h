@@ -2,6 +2,7 @@
 #ifndef CODERUN_CONFIG_H
 #define CODERUN_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config {
@@ -16,6 +17,9 @@ struct config {
     unsigned max_attempts;
     unsigned stop_grace_s;  /* after SIGTERM, how long running jobs may go on */
     unsigned uid_base;   /* slot i runs as uid/gid uid_base + i */
+    bool allow_degraded; /* run without a usable cgroup (rlimits only) */
+    unsigned disk_mb;    /* each slot's job dir: a tmpfs of this size */
+    unsigned job_output_mb;  /* a job's stored output (stdout + errors), all inputs */
     char *path;          /* the file the values came from: read again on SIGHUP */
 };
 

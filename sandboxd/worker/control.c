@@ -4,6 +4,7 @@
  * languages; after SIGTERM it goes on until the running jobs are written. */
 #include "worker/serve_state.h"
 #include "worker/db.h"
+#include "worker/queue_sql.h"
 #include "worker/log.h"
 
 #include <errno.h>
@@ -123,7 +124,7 @@ static int heartbeat(struct serve *s, PGconn *conn, char *err, size_t errlen)
     return rc;
 }
 
-/* The control connection: LISTEN, heartbeat (leases, rescue), languages. */
+/* The control connection: prepared statements, LISTEN, heartbeat (leases, rescue), languages. */
 static int control_connect(struct serve *s, PGconn **conn)
 {
     char err[512];
@@ -132,7 +133,8 @@ static int control_connect(struct serve *s, PGconn **conn)
     pthread_mutex_lock(&s->lock);
     struct lang_table *langs = lang_hold(s->langs);
     pthread_mutex_unlock(&s->lock);
-    int rc = db_exec(*conn, "LISTEN coderun_jobs", 0, NULL, err, sizeof err)
+    int rc = queue_prepare(*conn, err, sizeof err)
+          || db_exec(*conn, "LISTEN coderun_jobs", 0, NULL, err, sizeof err)
           || queue_publish_languages(*conn, &s->worker, langs, err, sizeof err)
           || heartbeat(s, *conn, err, sizeof err) < 0;
     lang_release(langs);

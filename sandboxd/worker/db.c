@@ -38,10 +38,9 @@ PGconn *db_connect(const char *conninfo, char *err, size_t errlen)
     return NULL;
 }
 
-PGresult *db_query(PGconn *conn, const char *sql, int nparams,
-                   const char *const *params, char *err, size_t errlen)
+/* res when it succeeded; else NULL with err filled and res cleared. */
+static PGresult *checked(PGconn *conn, PGresult *res, char *err, size_t errlen)
 {
-    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
         return res;
@@ -50,6 +49,28 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams,
     copy_error(err, errlen, primary ? primary : PQerrorMessage(conn));
     PQclear(res);
     return NULL;
+}
+
+PGresult *db_query(PGconn *conn, const char *sql, int nparams,
+                   const char *const *params, char *err, size_t errlen)
+{
+    return checked(conn, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0),
+                   err, errlen);
+}
+
+int db_prepare(PGconn *conn, const char *name, const char *sql, int nparams,
+               char *err, size_t errlen)
+{
+    PGresult *res = checked(conn, PQprepare(conn, name, sql, nparams, NULL), err, errlen);
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
+PGresult *db_prepared(PGconn *conn, const char *name, int nparams,
+                      const char *const *params, char *err, size_t errlen)
+{
+    return checked(conn, PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0),
+                   err, errlen);
 }
 
 int db_exec(PGconn *conn, const char *sql, int nparams,

@@ -14,6 +14,15 @@ PGconn *db_connect(const char *conninfo, char *err, size_t errlen);
 PGresult *db_query(PGconn *conn, const char *sql, int nparams,
                    const char *const *params, char *err, size_t errlen);
 
+/* Prepare sql as name on conn (once per session: a reconnect starts a
+ * session without it). 0 or -1 with err filled. */
+int db_prepare(PGconn *conn, const char *name, const char *sql, int nparams,
+               char *err, size_t errlen);
+
+/* db_query of a statement db_prepare made on this session. */
+PGresult *db_prepared(PGconn *conn, const char *name, int nparams,
+                      const char *const *params, char *err, size_t errlen);
+
 /* db_query for statements whose result is not needed: 0 or -1. */
 int db_exec(PGconn *conn, const char *sql, int nparams,
             const char *const *params, char *err, size_t errlen);
@@ -28,8 +37,6 @@ bool db_lost(PGconn *conn);
  * Replaces *conn; returns 0 when connected. */
 int db_reconnect(PGconn **conn, const char *conninfo,
                  volatile sig_atomic_t *stop);
-
-
 
 /* For the CLI commands: connect or print the reason on stderr. */
 PGconn *db_connect_cli(const char *conninfo);

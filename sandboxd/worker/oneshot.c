@@ -30,12 +30,14 @@ static double median_ms(double *ms, unsigned n)
 }
 
 /* repeat > 1 adds "repeat" and "run_ms_median". signal is null unless a
- * signal ended the program, as in the API's results. */
-static void print_result(FILE *out, const char *stage, const struct box_result *res,
-                         unsigned repeat, double run_ms_median)
+ * signal ended the program, as in the API's results. sandbox_mode is the
+ * box's cgroup mode: which limits were enforced how. */
+static void print_result(FILE *out, const char *stage, const char *sandbox_mode,
+                         const struct box_result *res, unsigned repeat, double run_ms_median)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "stage", json_object_new_string(stage));
+    json_object_object_add(o, "sandbox_mode", json_object_new_string(sandbox_mode));
     json_object_object_add(o, "verdict", json_object_new_string(box_verdict_name(res->verdict)));
     json_object_object_add(o, "exit_code", json_object_new_int(res->exit_code));
     json_object_object_add(o, "signal", res->signal ? json_object_new_int(res->signal) : NULL);
@@ -78,7 +80,7 @@ static int run_repeated(struct runner *r, const struct language *l, const struct
         if (i + 1 < o->repeat)
             box_result_free(&res);
     }
-    print_result(out, "run", &res, o->repeat, median_ms(ms, o->repeat));
+    print_result(out, "run", r->box->mode, &res, o->repeat, median_ms(ms, o->repeat));
     box_result_free(&res);
     free(ms);
     return 0;
@@ -103,7 +105,7 @@ static int compile_and_run(struct runner *r, const struct language *l, const cha
     if (rc == 0) {
         bool compiled = res.verdict == BOX_OK;
         if (!compiled)
-            print_result(out, "compile", &res, 1, 0);
+            print_result(out, "compile", r->box->mode, &res, 1, 0);
         box_result_free(&res);
         if (!compiled)
             return 1;

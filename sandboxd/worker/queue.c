@@ -1,6 +1,7 @@
 /* queue: the PostgreSQL side of a worker — claim, write results guarded by
  * the lease, release, heartbeat with lease renewal and rescue, languages. */
 #include "worker/queue.h"
+#include "worker/queue_sql.h"
 #include "worker/db.h"
 #include "worker/log.h"
 
@@ -53,61 +54,24 @@ void job_free(struct job *job)
     memset(job, 0, sizeof *job);
 }
 
-/* The case rows of the n jobs (one query, ordered by job, idx), each
- * job's rows in one run. A job is found by its id's text, as both queries
- * return it. */
-static PGresult *select_cases(PGconn *conn, const struct job *jobs, size_t n,
-                              char *err, size_t errlen)
+/* Hand a job its cases: the claim's JSON array of [idx, input]. */
+static int load_cases(struct job *job, const char *cases_json)
 {
-    const char **idv = malloc(n * sizeof *idv);
-    char *ids = NULL;
-    for (size_t i = 0; idv && i < n; i++)
-        idv[i] = jobs[i].id;
-    if (idv)
-        ids = queue_uuid_array(idv, n);
-    free(idv);
-    if (!ids) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
+    json_object *arr = json_tokener_parse(cases_json);
+    size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    int rc = arr || !*cases_json ? 0 : -1;   /* no cases at all: SQL NULL, "" */
+    job->inputs = calloc(n + 1, sizeof *job->inputs);
+    job->idx = calloc(n + 1, sizeof *job->idx);
+    if (!job->inputs || !job->idx)
+        rc = -1;
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        json_object *pair = json_object_array_get_idx(arr, k);
+        job->idx[k] = json_object_get_int(json_object_array_get_idx(pair, 0));
+        job->inputs[k] = strdup(json_object_get_string(json_object_array_get_idx(pair, 1)));
+        job->ncases = k + 1;
+        rc = job->inputs[k] ? 0 : -1;
     }
-    const char *params[] = {ids};
-    PGresult *res = db_query(conn,
-        "SELECT c.job_id, c.idx, c.input FROM unnest($1::uuid[]) AS u(id)"
-        " JOIN coderun.cases c ON c.job_id = u.id ORDER BY c.job_id, c.idx",
-        1, params, err, errlen);
-    free(ids);
-    return res;
-}
-
-/* Hand the jobs their cases. */
-static int load_cases(PGconn *conn, struct job *jobs, size_t n, char *err, size_t errlen)
-{
-    PGresult *res = select_cases(conn, jobs, n, err, errlen);
-    if (!res)
-        return -1;
-    int rows = PQntuples(res), rc = 0;
-    for (int i = 0, run; rc == 0 && i < rows; i += run) {
-        const char *id = PQgetvalue(res, i, 0);
-        for (run = 1; i + run < rows && strcmp(PQgetvalue(res, i + run, 0), id) == 0; run++)
-            ;
-        struct job *job = NULL;
-        for (size_t j = 0; !job && j < n; j++)
-            job = strcmp(jobs[j].id, id) == 0 ? &jobs[j] : NULL;
-        if (!job)
-            continue;
-        job->inputs = calloc((size_t)run + 1, sizeof *job->inputs);
-        job->idx = calloc((size_t)run + 1, sizeof *job->idx);
-        rc = job->inputs && job->idx ? 0 : -1;
-        for (int k = 0; rc == 0 && k < run; k++) {
-            job->idx[k] = atoi(PQgetvalue(res, i + k, 1));
-            job->inputs[k] = strdup(PQgetvalue(res, i + k, 2));
-            job->ncases = (size_t)k + 1;
-            rc = job->inputs[k] ? 0 : -1;
-        }
-    }
-    if (rc != 0)
-        snprintf(err, errlen, "out of memory");
-    PQclear(res);
+    json_object_put(arr);
     return rc;
 }
 
@@ -118,17 +82,7 @@ int queue_claim(PGconn *conn, const struct worker *w, struct job *jobs, unsigned
     snprintf(lease, sizeof lease, "%u", w->lease_s);
     snprintf(limit, sizeof limit, "%u", max);
     const char *params[] = {w->name, lease, limit};
-    PGresult *res = db_query(conn,
-        "WITH c AS (SELECT id FROM coderun.jobs WHERE state = 'queued'"
-        "           ORDER BY priority, seq LIMIT $3::int FOR UPDATE SKIP LOCKED)"
-        " UPDATE coderun.jobs j SET state = 'running', worker = $1,"
-        "   lease_until = now() + make_interval(secs => $2::double precision),"
-        "   attempts = j.attempts + 1, started_at = coalesce(j.started_at, now())"
-        " FROM c WHERE j.id = c.id"
-        " RETURNING j.id, (SELECT name FROM coderun.api_keys k WHERE k.id = j.key_id),"
-        "   j.language, j.mode, j.code, j.time_ms, j.memory_mb, j.output_kb, j.attempts,"
-        "   j.solution_code",
-        3, params, err, errlen);
+    PGresult *res = db_prepared(conn, Q_CLAIM, 3, params, err, errlen);
     if (!res)
         return -1;
     size_t n = (size_t)PQntuples(res);
@@ -148,14 +102,12 @@ int queue_claim(PGconn *conn, const struct worker *w, struct job *jobs, unsigned
         job->attempts = atoi(PQgetvalue(res, row, 8));
         job->solution_code = PQgetisnull(res, row, 9) ? NULL : strdup(PQgetvalue(res, row, 9));
         rc = job->id && job->key_name && job->language && job->mode && job->code
-             && (job->solution_code || PQgetisnull(res, row, 9)) ? 0 : -1;
+             && (job->solution_code || PQgetisnull(res, row, 9))
+             && load_cases(job, PQgetvalue(res, row, 10)) == 0 ? 0 : -1;
     }
     PQclear(res);
-    if (rc == 0 && n > 0)
-        rc = load_cases(conn, jobs, n, err, errlen);
-    else if (rc != 0)
-        snprintf(err, errlen, "out of memory");
     if (rc != 0) {
+        snprintf(err, errlen, "out of memory reading the claimed jobs");
         /* Their leases expire and a heartbeat rescues them. */
         for (size_t i = 0; i < n; i++)
             job_free(&jobs[i]);
@@ -222,10 +174,8 @@ static json_object *outcome_json(const struct job_write *wr)
     return o;
 }
 
-/* One statement, so one transaction: the job rows still leased to us
- * (worker, state and attempt unchanged) end, and only their cases are
- * written. The job-end triggers (counters, NOTIFY coderun_done) fire at
- * the end of the statement and see the cases. */
+/* One statement (Q_FINISH), so one transaction: jobs, cases, counters.
+ * The job-end trigger (NOTIFY coderun_done) fires at its end. */
 int queue_finish(PGconn *conn, const struct worker *w, struct job_write *batch, size_t n,
                  char *err, size_t errlen)
 {
@@ -235,33 +185,7 @@ int queue_finish(PGconn *conn, const struct worker *w, struct job_write *batch, 
         batch[i].written = 0;
     }
     const char *params[] = {w->name, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN)};
-    PGresult *res = db_query(conn,
-        "WITH r AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, attempts int,"
-        "   state text, execution_time double precision, compile_status text,"
-        "   compile_output text, error text, cases jsonb)),"
-        " j AS (UPDATE coderun.jobs j SET state = r.state, finished_at = now(),"
-        "   execution_time = r.execution_time, lease_until = NULL,"
-        "   compile_status = r.compile_status, compile_output = r.compile_output, error = r.error"
-        "   FROM r WHERE j.id = r.id AND j.worker = $1 AND j.state = 'running'"
-        "     AND j.attempts = r.attempts"
-        "   RETURNING j.id),"
-        " c AS (UPDATE coderun.cases c SET output = x.output, verdict = x.verdict, error = x.error,"
-        "   exit_code = x.exit_code, signal = x.signal, cpu_ms = x.cpu_ms,"
-        "   wall_ms = x.wall_ms, memory_kb = x.memory_kb, output_truncated = x.output_truncated,"
-        "   solution_output = x.solution_output, solution_verdict = x.solution_verdict,"
-        "   solution_error = x.solution_error, solution_cpu_ms = x.solution_cpu_ms,"
-        "   solution_wall_ms = x.solution_wall_ms, solution_memory_kb = x.solution_memory_kb,"
-        "   passed = x.passed"
-        "   FROM j JOIN r ON r.id = j.id,"
-        "     jsonb_to_recordset(r.cases) AS x(idx int, output text, verdict text,"
-        "     error text, exit_code int, signal int, cpu_ms double precision,"
-        "     wall_ms double precision, memory_kb bigint, output_truncated boolean,"
-        "     solution_output text, solution_verdict text, solution_error text,"
-        "     solution_cpu_ms double precision, solution_wall_ms double precision,"
-        "     solution_memory_kb bigint, passed boolean)"
-        "   WHERE c.job_id = j.id AND c.idx = x.idx)"
-        " SELECT id FROM j",
-        2, params, err, errlen);
+    PGresult *res = db_prepared(conn, Q_FINISH, 2, params, err, errlen);
     json_object_put(arr);
     if (!res)
         return -1;
@@ -281,19 +205,10 @@ int queue_release(PGconn *conn, const struct worker *w, const struct job *job,
     snprintf(max, sizeof max, "%u", w->max_attempts);
     /* Unstarted (no why): the attempt is handed back and never fails the job. */
     const char *params[] = {job->id, w->name, attempts, why ? "0" : "1", max, why ? why : ""};
-    PGresult *res = db_query(conn,
-        "UPDATE coderun.jobs j SET attempts = d.attempts, lease_until = NULL,"
-        "   state = CASE WHEN d.give_up THEN 'failed' ELSE 'queued' END,"
-        "   error = CASE WHEN d.give_up THEN $6 ELSE j.error END,"
-        "   finished_at = CASE WHEN d.give_up THEN now() END"
-        " FROM (SELECT id, attempts - $4::int AS attempts,"
-        "         $4::int = 0 AND attempts >= least(max_attempts, $5::int) AS give_up"
-        "       FROM coderun.jobs WHERE id = $1) d"
-        " WHERE j.id = d.id AND j.worker = $2 AND j.state = 'running' AND j.attempts = $3::int",
-        6, params, err, errlen);
+    PGresult *res = db_prepared(conn, Q_RELEASE, 6, params, err, errlen);
     if (!res)
         return -1;
-    long n = db_affected(res);
+    long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     return n > 0;
 }
@@ -303,18 +218,7 @@ static int rescue_expired(PGconn *conn, const struct worker *w, char *err, size_
     char max[16];
     snprintf(max, sizeof max, "%u", w->max_attempts);
     const char *params[] = {max};
-    PGresult *res = db_query(conn,
-        "UPDATE coderun.jobs j SET lease_until = NULL,"
-        "   state = CASE WHEN d.give_up THEN 'failed' ELSE 'queued' END,"
-        "   error = CASE WHEN d.give_up"
-        "     THEN 'the worker running this job stopped responding (' || j.attempts || ' attempts)'"
-        "     ELSE j.error END,"
-        "   finished_at = CASE WHEN d.give_up THEN now() END"
-        " FROM (SELECT id, attempts >= least(max_attempts, $1::int) AS give_up"
-        "       FROM coderun.jobs WHERE state = 'running' AND lease_until < now()"
-        "       FOR UPDATE SKIP LOCKED) d"
-        " WHERE j.id = d.id RETURNING j.id, j.state, j.worker",
-        1, params, err, errlen);
+    PGresult *res = db_prepared(conn, Q_RESCUE, 1, params, err, errlen);
     if (!res)
         return -1;
     int requeued = 0;
@@ -335,18 +239,13 @@ int queue_heartbeat(PGconn *conn, const struct worker *w, unsigned busy,
     snprintf(slots, sizeof slots, "%u", w->slots);
     snprintf(nbusy, sizeof nbusy, "%u", busy);
     snprintf(lease, sizeof lease, "%u", w->lease_s);
-    const char *up[] = {w->name, w->host, pid, slots, nbusy, w->sandbox_mode};
+    const char *up[] = {w->name, w->host, pid, slots, nbusy, w->sandbox_mode, w->service_error};
     const char *renew[] = {w->name, lease, running};
-    if (db_exec(conn,
-        "INSERT INTO coderun.workers (name, host, pid, slots, busy, sandbox_mode)"
-        " VALUES ($1, $2, $3::int, $4::int, $5::int, $6)"
-        " ON CONFLICT (name) DO UPDATE SET slots = EXCLUDED.slots, busy = EXCLUDED.busy,"
-        "   sandbox_mode = EXCLUDED.sandbox_mode, heartbeat_at = now()",
-        6, up, err, errlen) != 0
-        || db_exec(conn,
-        "UPDATE coderun.jobs SET lease_until = now() + make_interval(secs => $2::double precision)"
-        " WHERE worker = $1 AND state = 'running' AND id = ANY ($3::uuid[])",
-        3, renew, err, errlen) != 0)
+    PGresult *beat = db_prepared(conn, Q_BEAT, 7, up, err, errlen);
+    PQclear(beat);
+    PGresult *renewed = beat ? db_prepared(conn, Q_RENEW, 3, renew, err, errlen) : NULL;
+    PQclear(renewed);
+    if (!renewed)
         return -1;
     return rescue_expired(conn, w, err, errlen);
 }

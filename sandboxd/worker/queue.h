@@ -15,13 +15,15 @@ struct worker {
     int pid;
     unsigned slots, lease_s, max_attempts;
     char sandbox_mode[16];
+    char service_error[512]; /* the last job's fault of the service, "" when it ran */
 };
 
 void worker_identify(struct worker *w, unsigned slots, unsigned lease_s,
                      unsigned max_attempts, const char *sandbox_mode);
 
-/* Claim up to max queued jobs (one statement) and load their cases (one
- * more). Returns how many fill jobs[0..], or -1 (nothing filled). */
+/* Claim up to max queued jobs with their cases (one statement). Returns
+ * how many fill jobs[0..], or -1 (nothing filled). The queue_* calls that
+ * write use the statements queue_prepare (queue_sql.h) made on conn. */
 int queue_claim(PGconn *conn, const struct worker *w, struct job *jobs, unsigned max,
                 char *err, size_t errlen);
 void job_free(struct job *job);

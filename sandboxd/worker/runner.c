@@ -12,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,21 +28,79 @@ static const char *const box_env[] = {
     "LANG=C.UTF-8", "LC_ALL=C.UTF-8", NULL,
 };
 
+/* Mounting and unmounting the slots' job dirs happen under a lock on
+ * box_dir: a `sandboxd run --standalone` may share its slot with serve's
+ * run socket. */
+static int lock_box_dir(const struct runner *r)
+{
+    int fd = open(r->box->box_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The slot's job dir is a tmpfs of disk_mb: whatever a job writes, its
+ * compile step included, is capped there and never reaches the host's
+ * disk, and the box's mountinfo shows no host path for it. Each process
+ * using it holds a shared lock on box_dir/slot-N.users (use_fd; not on the
+ * dir, which a one-shot run locks for itself); the last one unmounts it. */
+static int mount_job_dir(struct runner *r, uid_t id)
+{
+    int parent = lock_box_dir(r);
+    if (parent < 0)
+        return -1;
+    struct stat above, here;
+    char options[96];
+    int rc = fstat(parent, &above) == 0 && stat(r->job_dir, &here) == 0 ? 0 : -1;
+    if (rc == 0 && here.st_dev != above.st_dev) {
+        /* mounted already: only its size may have changed */
+        snprintf(options, sizeof options, "size=%um", r->box->disk_mb);
+        rc = mount(NULL, r->job_dir, NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV, options);
+    } else if (rc == 0) {
+        snprintf(options, sizeof options, "size=%um,mode=0755,uid=%u,gid=%u",
+                 r->box->disk_mb, (unsigned)id, (unsigned)id);
+        rc = mount("tmpfs", r->job_dir, "tmpfs", MS_NOSUID | MS_NODEV, options);
+    }
+    if (rc == 0) {
+        char users[sizeof r->job_dir + 8];
+        snprintf(users, sizeof users, "%s.users", r->job_dir);
+        r->use_fd = open(users, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        rc = r->use_fd >= 0 ? flock(r->use_fd, LOCK_SH | LOCK_NB) : -1;
+    }
+    close(parent);   /* and the lock with it */
+    return rc;
+}
+
+static void unmount_job_dir(struct runner *r)
+{
+    int parent = r->use_fd >= 0 ? lock_box_dir(r) : -1;
+    if (parent >= 0 && flock(r->use_fd, LOCK_EX | LOCK_NB) == 0)
+        umount2(r->job_dir, MNT_DETACH);
+    if (r->use_fd >= 0)
+        close(r->use_fd);
+    r->use_fd = -1;
+    if (parent >= 0)
+        close(parent);
+}
+
 int runner_init(struct runner *r, const struct box_config *box, unsigned slot,
                 char *err, size_t errlen)
 {
     r->box = box;
     r->slot = slot;
     snprintf(r->job_dir, sizeof r->job_dir, "%s/slot-%u", box->box_dir, slot);
+    /* The compile step writes its output here as the slot's uid. */
+    uid_t id = box->uid_base + slot;
     if ((mkdir(box->box_dir, 0755) != 0 && errno != EEXIST)
-        || (mkdir(r->job_dir, 0755) != 0 && errno != EEXIST)) {
+        || (mkdir(r->job_dir, 0755) != 0 && errno != EEXIST)
+        || mount_job_dir(r, id) != 0) {
         snprintf(err, errlen, "%s: %s", r->job_dir, strerror(errno));
         return -1;
     }
     r->dir_fd = open(r->job_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    /* The compile step writes its output here as the slot's uid. */
-    uid_t id = box->uid_base + slot;
-    if (r->dir_fd < 0 || fchown(r->dir_fd, id, id) != 0) {
+    if (r->dir_fd < 0) {
         snprintf(err, errlen, "%s: %s", r->job_dir, strerror(errno));
         return -1;
     }
@@ -51,6 +113,7 @@ void runner_close(struct runner *r)
     if (r->dir_fd >= 0)
         close(r->dir_fd);
     r->dir_fd = -1;
+    unmount_job_dir(r);
 }
 
 void runner_limits(struct box_limits *lim, unsigned time_ms, unsigned memory_mb,
@@ -119,12 +182,36 @@ static int write_job_file(struct runner *r, const char *name, const char *text,
 {
     int fd = text ? openat(r->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                            0644) : -1;
-    int rc = fd >= 0 ? write_all(fd, text, strlen(text)) : -1;
+    /* 0644 whatever the umask: the box reads it as the slot's uid. */
+    int rc = fd >= 0 && fchmod(fd, 0644) == 0 ? write_all(fd, text, strlen(text)) : -1;
     if (fd >= 0 && close(fd) != 0)
         rc = -1;
     if (rc != 0)
         snprintf(err, errlen, "cannot write %s/%s: %s", r->job_dir, name, strerror(errno));
     return rc;
+}
+
+/* Whether the slot's uid can open name in the job dir, checked by this
+ * thread alone: setfsuid is per thread, and a non-zero fsuid drops the
+ * capabilities that would override the modes. The kernel decides, with
+ * the same modes, ACLs and LSM rules the box meets. */
+static int readable_by_slot(const struct runner *r, const char *name,
+                            char *err, size_t errlen)
+{
+    uid_t id = r->box->uid_base + r->slot;
+    syscall(SYS_setfsgid, id);
+    syscall(SYS_setfsuid, id);
+    int fd = openat(r->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int saved = errno;
+    syscall(SYS_setfsuid, 0);
+    syscall(SYS_setfsgid, 0);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    snprintf(err, errlen, "the sandbox's uid %u cannot open %s/%s: %s",
+             (unsigned)id, r->job_dir, name, strerror(saved));
+    return -1;
 }
 
 int runner_prepare(struct runner *r, const struct language *l, const char *template,
@@ -138,8 +225,13 @@ int runner_prepare(struct runner *r, const struct language *l, const char *templ
     int rc = write_job_file(r, l->source, text, err, errlen);
     free(text);
     /* the warm server sits next to function mode's wrapped code */
-    if (rc == 0 && l->warm && template == l->template)
+    bool warm = l->warm && template == l->template;
+    if (rc == 0 && warm)
         rc = write_job_file(r, l->warm_source, l->warm, err, errlen);
+    if (rc == 0)
+        rc = readable_by_slot(r, l->source, err, errlen);
+    if (rc == 0 && warm)
+        rc = readable_by_slot(r, l->warm_source, err, errlen);
     return rc;
 }
 
@@ -272,6 +364,26 @@ static void fail(struct job_outcome *out, enum job_state state, const char *why)
     out->error = strdup(why);
 }
 
+/* A compile step that failed with its job dir full, or that said ENOSPC
+ * (a linker removes the output it could not finish), ran out of disk_mb.
+ * The box's other writable place, /tmp, says the same when full. */
+static bool out_of_disk(const struct runner *r, const char *compiler_said)
+{
+    struct statfs st;
+    return (fstatfs(r->dir_fd, &st) == 0 && st.f_bavail == 0)
+        || (compiler_said && strstr(compiler_said, strerror(ENOSPC)));
+}
+
+static void prefix_quota(const struct runner *r, char **text)
+{
+    char *both = NULL;
+    if (asprintf(&both, "disk quota exceeded: the job's files may take %u MB%s%s",
+                 r->box->disk_mb, *text && **text ? "\n" : "", *text ? *text : "") < 0)
+        return;
+    free(*text);
+    *text = both;
+}
+
 /* 0 to go on with the cases; otherwise out says why not. */
 static int compile_job(struct runner *r, const struct language *l,
                        struct job_outcome *out)
@@ -293,6 +405,8 @@ static int compile_job(struct runner *r, const struct language *l,
     /* Compilers talk on stderr; fall back to stdout for the odd one. */
     out->compile_output = res.err_len || !res.out_len ? runner_error_text(&res)
                         : storable(res.out, res.out_len);
+    if (!ok && out_of_disk(r, out->compile_output))
+        prefix_quota(r, &out->compile_output);
     if (!ok) {
         /* The API's job error names the compiler's complaint too. */
         out->state = JOB_FAILED;
@@ -318,6 +432,35 @@ static void store_case(struct case_result *c, const struct box_result *res)
     c->output_truncated = res->out_truncated;
 }
 
+/* The job's stored output is capped (job_output_mb), so no answer to
+ * GET /result grows without bound: once the pass has stored that much,
+ * an input's output is dropped and the inputs after it do not run. */
+static void output_capped(const struct runner *r, struct case_result *c)
+{
+    free(c->output);
+    free(c->error);
+    c->verdict = box_verdict_name(BOX_OUTPUT_LIMIT);
+    c->output = strdup("");
+    if (asprintf(&c->error, "the job's output limit of %zu MB is reached",
+                 r->job_output_max >> 20) < 0)
+        c->error = NULL;
+    c->output_truncated = true;
+}
+
+static bool output_spent(const struct runner *r, struct case_share *sh)
+{
+    return r->job_output_max
+        && __atomic_load_n(&sh->output_bytes, __ATOMIC_RELAXED) >= r->job_output_max;
+}
+
+static void charge_output(const struct runner *r, struct case_share *sh, struct case_result *c)
+{
+    size_t n = (c->output ? strlen(c->output) : 0) + (c->error ? strlen(c->error) : 0);
+    if (r->job_output_max
+        && __atomic_add_fetch(&sh->output_bytes, n, __ATOMIC_RELAXED) > r->job_output_max)
+        output_capped(r, c);
+}
+
 /* Run the inputs this slot takes from the pass until none is left, one
  * stops the pass, or *away turns true (a helper's slot got a job). */
 static void run_cases(struct runner *r, struct share_board *b, struct case_share *sh,
@@ -332,6 +475,10 @@ static void run_cases(struct runner *r, struct share_board *b, struct case_share
                           ? warm_start(r, l, &sh->limits, &warm_argv) : NULL;
     for (size_t i; share_take(b, sh, &i, away);) {
         struct box_result res;
+        if (output_spent(r, sh)) {
+            output_capped(r, &sh->cases[i]);
+            continue;
+        }
         const char *input = sh->job->inputs[i];
         size_t len = strlen(input);
         bool done = warm && warm_exec(r, warm, warm_argv, l, &sh->limits, input, len, &res);
@@ -343,10 +490,12 @@ static void run_cases(struct runner *r, struct share_board *b, struct case_share
             share_stop(b, sh, JOB_RETRY, "sandbox run could not start");
             continue;
         }
-        if (res.cancelled)
+        if (res.cancelled) {
             share_stop(b, sh, JOB_CANCELLED, res.reason);
-        else
+        } else {
             store_case(&sh->cases[i], &res);
+            charge_output(r, sh, &sh->cases[i]);
+        }
         box_result_free(&res);
     }
     box_warm_stop(warm);
@@ -370,9 +519,13 @@ static int run_code(struct runner *r, struct share_board *b, const struct langua
                     const char *template, const char *code, const struct job *job,
                     struct case_result *cases, struct job_outcome *out)
 {
-    char err[512];
+    char err[512], why[600];
     if (runner_prepare(r, l, template, code, err, sizeof err) != 0) {
-        fail(out, JOB_RETRY, err);
+        /* Not the student's fault and not one a retry mends: the job
+         * fails as internal_error, the worker reports itself degraded. */
+        snprintf(why, sizeof why, "internal_error: %s", err);
+        fail(out, JOB_FAILED, why);
+        out->service_fault = true;
         return -1;
     }
     if (compile_job(r, l, out) != 0)

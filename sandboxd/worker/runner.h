@@ -14,9 +14,11 @@ struct runner {
     const struct box_config *box;
     unsigned slot;
     int dir_fd;              /* the slot's job directory, emptied per job */
+    int use_fd;              /* the same, share-locked while this runner uses it */
     char job_dir[4096];      /* box_dir/slot-N */
     struct box_slot keeper;  /* the slot's keeper, kept between runs */
     const volatile sig_atomic_t *cancel;  /* set: the job's box is killed */
+    size_t job_output_max;   /* bytes of output and errors a job may store; 0: no cap */
 };
 
 struct job {
@@ -47,6 +49,7 @@ struct job_outcome {
     const char *compile_status;  /* NULL (interpreted), "ok", "error" */
     char *compile_output;
     char *error;                 /* why the job failed or must be retried */
+    bool service_fault;          /* failed for a reason of the service, not of the code */
     double execution_time;       /* seconds, first case start to last end */
     struct case_result *cases;   /* job->ncases entries when finished */
     struct case_result *solution_cases;  /* problem mode: the solution's runs */
@@ -66,7 +69,8 @@ void runner_limits(struct box_limits *lim, unsigned time_ms, unsigned memory_mb,
 int runner_template(const struct language *l, const char *mode, const char **template);
 
 /* Empty the job dir and write the source, wrapped by template unless it is
- * NULL. 0 or -1 with err. */
+ * NULL, then check that the slot's uid can read it. 0 or -1 with err: a
+ * fault of the service (modes, disk), never of the code. */
 int runner_prepare(struct runner *r, const struct language *l, const char *template,
                    const char *code, char *err, size_t errlen);
 

@@ -104,6 +104,8 @@ static int serve_setup(struct serve *s, const struct config *cfg)
     log_init(cfg->log_dir);
     s->box.box_dir = cfg->box_dir;
     s->box.uid_base = cfg->uid_base;
+    s->box.allow_degraded = cfg->allow_degraded;
+    s->box.disk_mb = cfg->disk_mb;
     if (box_init(&s->box, err, sizeof err) != 0) {
         log_event("start_failed", "error", err, NULL);
         return -1;
@@ -168,7 +170,9 @@ int serve(const struct config *cfg)
     }
     char nslots[16];
     snprintf(nslots, sizeof nslots, "%u", cfg->slots);
-    log_event("start", "worker", s.worker.name, "slots", nslots, "sandbox", s.box.mode, NULL);
+    /* degraded: the reason too (the list ends at the NULL key otherwise) */
+    log_event("start", "worker", s.worker.name, "slots", nslots, "sandbox", s.box.mode,
+              s.box.degraded_why[0] ? "degraded_reason" : NULL, s.box.degraded_why, NULL);
     pthread_t runsock_thread;
     int runsock_rc = pthread_create(&runsock_thread, NULL, runsock_main, &s);
     if (runsock_rc != 0)

@@ -18,6 +18,7 @@ struct case_share {
     const struct job *job;
     struct box_limits limits;
     struct case_result *cases;   /* each filled by the slot that took it */
+    size_t output_bytes;         /* stored by the pass so far (atomic) */
     /* Under the board's lock. */
     size_t next;                 /* the first input nobody took */
     unsigned helpers;            /* slots helping now */

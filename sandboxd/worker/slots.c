@@ -63,7 +63,8 @@ void *slot_main(void *arg)
 {
     struct slot *sl = arg;
     struct serve *s = sl->s;
-    struct runner r = {.dir_fd = -1, .cancel = &s->cancel};
+    struct runner r = {.dir_fd = -1, .use_fd = -1, .cancel = &s->cancel,
+                       .job_output_max = (size_t)s->cfg->job_output_mb << 20};
     char err[512];
     if (runner_init(&r, &s->box, sl->index, err, sizeof err) != 0) {
         log_event("slot_failed", "error", err, NULL);
@@ -110,7 +111,7 @@ void *slot_main(void *arg)
 void *runsock_main(void *arg)
 {
     struct serve *s = arg;
-    struct runner r = {.dir_fd = -1, .cancel = &s->stop};
+    struct runner r = {.dir_fd = -1, .use_fd = -1, .cancel = &s->stop};
     char err[512];
     int fd = -1;
     if (runner_init(&r, &s->box, s->cfg->slots, err, sizeof err) != 0
@@ -146,6 +147,13 @@ void slot_written(struct serve *s, struct slot *sl, const char *written, const c
     if (strcmp(written, "no") == 0)
         log_event("write_failed", "job", sl->job.id, "error", err, NULL);
     log_job(s, &sl->job, &sl->out, written);
+    /* The next heartbeat tells /health: degraded until a job runs again. */
+    if (sl->out.service_fault) {
+        log_event("service_fault", "job", sl->job.id, "error", sl->out.error, NULL);
+        snprintf(s->worker.service_error, sizeof s->worker.service_error, "%s", sl->out.error);
+    } else if (sl->out.state == JOB_FINISHED) {
+        s->worker.service_error[0] = '\0';
+    }
     job_outcome_free(&sl->out, sl->job.ncases);
     job_free(&sl->job);
     pthread_mutex_lock(&s->lock);

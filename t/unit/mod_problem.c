@@ -13,7 +13,7 @@ static struct coderun_limits limits;
 static void rejects(const char *body, const char *code, const char *field, const char *name)
 {
     struct job_request req;
-    struct api_error err = { 0, NULL, NULL, NULL };
+    struct api_error err = { 0, NULL, NULL, NULL, 0 };
 
     ok(job_request_parse(pool, body, strlen(body), &limits, problem_request_fields, &req, &err) == -1, name);
     is_int(err.status, 400, "  status 400");

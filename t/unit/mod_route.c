@@ -37,5 +37,11 @@ int main(void)
     is_int(r.kind, ROUTE_HEALTH, "/health");
     route_match("/nothing", &r);
     is_int(r.kind, ROUTE_NONE, "unknown path");
+    route_match("/reports/daily", &r);
+    is_int(r.kind, ROUTE_REPORTS, "/reports/{name}");
+    is_str(r.report, "daily", "the report's name");
+    is_str(r.allow, "GET, HEAD", "reports answer GET");
+    route_match("/reports", &r);
+    is_int(r.kind, ROUTE_NONE, "/reports alone is no route");
     return done_testing();
 }

@@ -5,6 +5,7 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,6 +111,15 @@ static void test_v2_without_controllers(void)
     detect("empty-v2", line, "0::/\n", &h);
     is_int(h.kind, CG_NONE, "a v2 mount without controllers is not used");
     is_str(cg_mode_name(h.kind), "degraded", "and the mode says so");
+    ok(strstr(h.why, "offers no memory and pids controllers") != NULL, "with the reason");
+}
+
+static void test_nothing_usable(void)
+{
+    struct cg_hier h;
+    detect("none", "30 23 0:26 / / rw - ext4 /dev/root rw\n", "0::/\n", &h);
+    is_int(h.kind, CG_NONE, "no cgroup mount at all: degraded");
+    is_str(h.why, "no cgroup2 mount and no cgroup v1 memory hierarchy", "with the reason");
 }
 
 static void test_v1(void)
@@ -149,6 +159,7 @@ int main(void)
         return 1;
     test_v2();
     test_v2_without_controllers();
+    test_nothing_usable();
     test_v1();
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf %s", base);

@@ -37,6 +37,11 @@ int main(void)
     is_int(config_set(&c, "lease_s", "-5", err, sizeof err), -1, "negative rejected");
     is_int(config_set(&c, "colour", "red", err, sizeof err), -1, "unknown key rejected");
     is_str(err, "unknown key 'colour'", "unknown key message");
+    ok(!c.allow_degraded, "allow_degraded default: no");
+    is_int(config_set(&c, "allow_degraded", "yes", err, sizeof err), 0, "allow_degraded = yes");
+    ok(c.allow_degraded, "allow_degraded set");
+    is_int(config_set(&c, "allow_degraded", "maybe", err, sizeof err), -1, "allow_degraded = maybe rejected");
+    is_str(err, "allow_degraded: expected yes or no, got 'maybe'", "allow_degraded message");
 
     const char *path = write_temp(
         "# comment\n\n"
