@@ -194,25 +194,63 @@ DEPS = apache2 apache2-dev apache2-utils libaprutil1-dbd-pgsql libapr1-dev \
        user-mode-linux iproute2 chromium fonts-dejavu-core libprotocol-websocket-perl \
        default-jdk-headless,openjdk-17-jdk-headless
 
+# The other languages of languages.conf (docs/languages.md), on top of deps
+# (npm comes with it): about 2.7 GB installed. A worker offers only the
+# languages it finds installed.
+LANG_DEPS = node-typescript golang-go rustc ruby php-cli lua5.4 ghc ocaml-nox \
+       r-base-core mono-mcs mono-runtime kotlin scala swi-prolog-nox guile-3.0 racket \
+       sbcl clojure elixir erlang-nox gfortran fpc gnat gnucobol3,gnucobol gdc nim \
+       octave groovy tcl8.6 gawk sqlite3 nasm binutils crystal valac
+# TypeScript's Node types (no Debian package), where the box sees them;
+# languages.conf's [typescript] names this path.
+TS_TYPES = /usr/local/lib/coderun/node_modules/@types/node
 
-.PHONY: deps run stop test test-install
-deps:
+# $(call install_debs,TARGET,PACKAGES): apt-get installs the packages not
+# yet installed (a,b: either one will do; the first is installed).
+define install_debs
 	@missing=; \
-	for alts in $(DEPS); do \
+	for alts in $(2); do \
 	    found=; \
 	    for p in $$(echo $$alts | tr , ' '); do \
 	        dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed && found=1; \
 	    done; \
 	    [ -n "$$found" ] || missing="$$missing $${alts%%,*}"; \
 	done; \
-	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	if [ -z "$$missing" ]; then echo "$(1): all Debian packages present"; \
 	else \
-	    echo "deps: installing$$missing"; \
+	    echo "$(1): installing$$missing"; \
 	    export DEBIAN_FRONTEND=noninteractive; \
 	    apt-get install -y --no-install-recommends $$missing || \
 	        { apt-get update && apt-get install -y --no-install-recommends $$missing; }; \
 	fi
+endef
+
+.PHONY: deps deps-languages run stop test test-install
+deps:
+	$(call install_debs,deps,$(DEPS))
 	@$(MAKE) -s --no-print-directory $(SWAGGER_DIR)/index.html $(CHARTJS_DIR)/chart.umd.js
+
+deps-languages: deps
+	$(call install_debs,deps-languages,$(LANG_DEPS))
+	@# @types/node 18.11 matches Debian 12's node 18 and typescript 4.8.
+	@test -d $(TS_TYPES) || npm install --no-audit --no-fund --ignore-scripts \
+	    --prefix $(TS_TYPES:/node_modules/@types/node=) @types/node@18.11.18
+	@$(MAKE) -s --no-print-directory $(JVM_ARCHIVES)
+
+# Class-data archives of kotlinc's and scalac's classes (about a third of
+# their start-up): dumped by compiling the test's hello program with the
+# compile command of languages.conf itself, which names the archive.
+JVM_ARCHIVES = /usr/local/lib/coderun/kotlinc.jsa /usr/local/lib/coderun/scalac.jsa
+/usr/local/lib/coderun/kotlinc.jsa: LANG_NAME = kotlin
+/usr/local/lib/coderun/kotlinc.jsa: LANG_SOURCE = main.kt
+/usr/local/lib/coderun/scalac.jsa: LANG_NAME = scala
+/usr/local/lib/coderun/scalac.jsa: LANG_SOURCE = Main.scala
+$(JVM_ARCHIVES):
+	@mkdir -p $(@D)
+	@dir=$$(mktemp -d) && cp t/languages/$(LANG_NAME)/program.* $$dir/$(LANG_SOURCE) && \
+	cmd=$$(sed -n '/^\[$(LANG_NAME)\]/,/^\[/s/^compile *= *//p' languages.conf | \
+	       sed 's/-XX:SharedArchiveFile=/-XX:ArchiveClassesAtExit=/') && \
+	(cd $$dir && $$cmd >/dev/null 2>&1); rm -rf $$dir; test -s $@ && echo "deps-languages: $@"
 
 $(SWAGGER_DIR)/index.html:
 	@# Debian splits npm from nodejs; other nodejs builds bundle it.

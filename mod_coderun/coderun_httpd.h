@@ -25,7 +25,8 @@ struct coderun_dir_conf {
 };
 
 struct coderun_server_conf {
-    const char *api_prefix;   /* the section of the Coderun directives; NULL: none */
+    /* the sections of the Coderun directives (const char *); NULL: none */
+    apr_array_header_t *api_prefixes;
 };
 
 /* r->notes entry with the API's path prefix ("" at the root): the

@@ -47,6 +47,21 @@ static apr_status_t error_page_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/* Under one of the sections of the API's directives; "" (the root) also
+ * holds a request refused before it had a URI (a bad request line). */
+static int in_api_section(const request_rec *r, const apr_array_header_t *prefixes)
+{
+    int i;
+
+    for (i = 0; prefixes && i < prefixes->nelts; i++) {
+        const char *prefix = APR_ARRAY_IDX(prefixes, i, const char *);
+
+        if (!*prefix || (r->uri && prefix_local_path(r->uri, prefix) != r->uri))
+            return 1;
+    }
+    return 0;
+}
+
 /* Only the API's requests: those its handler serves, and those under the
  * path of its directives that httpd refused before choosing a handler. */
 static void insert_error_page_filter(request_rec *r)
@@ -54,8 +69,7 @@ static void insert_error_page_filter(request_rec *r)
     const struct coderun_server_conf *sc = ap_get_module_config(r->server->module_config,
                                                                 &coderun_module);
     int api = (r->handler && strcmp(r->handler, "coderun") == 0)
-           || (sc->api_prefix && (!*sc->api_prefix    /* also with no URI: a refused request line */
-                                  || (r->uri && prefix_local_path(r->uri, sc->api_prefix) != r->uri)));
+           || in_api_section(r, sc->api_prefixes);
 
     if (api)
         ap_add_output_filter(ERROR_PAGE_FILTER, NULL, r, r->connection);

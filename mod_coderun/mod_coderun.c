@@ -40,7 +40,7 @@ static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     const struct coderun_server_conf *base = basev, *add = addv;
     struct coderun_server_conf *c = apr_pcalloc(p, sizeof(*c));
 
-    c->api_prefix = add->api_prefix ? add->api_prefix : base->api_prefix;
+    c->api_prefixes = add->api_prefixes ? add->api_prefixes : base->api_prefixes;
     return c;
 }
 
@@ -52,7 +52,15 @@ static void mark_api_scope(cmd_parms *cmd)
     struct coderun_server_conf *sc = ap_get_module_config(cmd->server->module_config,
                                                           &coderun_module);
 
-    sc->api_prefix = prefix_of_location(cmd->pool, cmd->path);
+    const char *prefix = prefix_of_location(cmd->pool, cmd->path);
+    int i;
+
+    if (!sc->api_prefixes)
+        sc->api_prefixes = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    for (i = 0; i < sc->api_prefixes->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(sc->api_prefixes, i, const char *), prefix) == 0)
+            return;
+    APR_ARRAY_PUSH(sc->api_prefixes, const char *) = prefix;
 }
 
 /* Directives store into the limits field named by cmd->info's offset. */

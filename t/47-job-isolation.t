@@ -151,6 +151,14 @@ sub httpd_rss_kb {
     return $total;
 }
 
+# Every job has ended: the slots are idle at once, not at the next heartbeat.
+subtest 'slots report idle as soon as their results are committed' => sub {
+    my $health = $stack->get_json('/health');
+    my @workers = @{ $health->{json}{sandbox} // [] };
+    ok(@workers, 'a worker is listed') or diag($health->{content});
+    is(join(',', map { $_->{busy} } @workers), join(',', map { 0 } @workers), 'no slot busy');
+};
+
 # Both programs' host: nothing mounted for a slot is left once the stack stops.
 subtest 'the slots unmount their job dirs when sandboxd stops' => sub {
     $stack->down;

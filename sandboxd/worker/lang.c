@@ -1,13 +1,16 @@
 /* lang: the language table from languages.conf (no rebuild to add one). */
 #include "worker/lang.h"
+#include "worker/log.h"
 #include "box/mount.h"
 #include "common/text.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void language_free(struct language *l)
 {
@@ -22,6 +25,7 @@ static void language_free(struct language *l)
     free(l->warm_source);
     free(l->warm_run);
     text_free_argv(l->binds);
+    text_free_argv(l->requires);
     free(l->version_text);
 }
 
@@ -71,6 +75,7 @@ static bool bind_is_visible(const char *path)
 }
 
 #define BAD_BINDS (-2)
+#define BAD_REQUIRES (-3)
 
 static int set_key(struct language *l, const char *key, const char *value)
 {
@@ -101,6 +106,14 @@ static int set_key(struct language *l, const char *key, const char *value)
                 return BAD_BINDS;
         return 0;
     }
+    if (strcmp(key, "requires") == 0) {
+        text_free_argv(l->requires);
+        l->requires = text_split_words(value);
+        for (char **path = l->requires; path && *path; path++)
+            if (**path != '/')
+                return BAD_REQUIRES;
+        return 0;
+    }
     unsigned *num = strcmp(key, "compile_time_ms") == 0 ? &l->compile_time_ms
                   : strcmp(key, "compile_memory_mb") == 0 ? &l->compile_memory_mb : NULL;
     if (!num)
@@ -118,6 +131,8 @@ static const char *set_key_error(int rc)
     if (rc == BAD_BINDS)
         return "binds must be absolute paths outside /tmp, /proc, /dev and " MOUNT_WORK_DIR
                " (the box mounts its own there)";
+    if (rc == BAD_REQUIRES)
+        return "requires must be absolute paths";
     return rc ? "unknown key or bad value" : NULL;
 }
 
@@ -284,6 +299,51 @@ struct lang_table *lang_parse(const char *text, const char *origin,
     return t;
 }
 
+/* Copies to out the host path of the language's toolchain that is not
+ * there: each command's program (one inside the box's work dir is built by
+ * the compile step), then `requires` and `binds`. false: all there. */
+static bool find_missing(const struct language *l, char *out, size_t outlen)
+{
+    const char *const commands[] = {l->compile, l->run, l->warm_run};
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        char **argv = commands[i] ? text_split_words(commands[i]) : NULL;
+        const char *program = argv ? argv[0] : NULL;
+        bool missing = program && strncmp(program, MOUNT_WORK_DIR "/", strlen(MOUNT_WORK_DIR) + 1) != 0
+                       && access(program, X_OK) != 0;
+        if (missing)
+            snprintf(out, outlen, "%s", program);
+        text_free_argv(argv);
+        if (missing)
+            return true;
+    }
+    char **const lists[] = {l->requires, l->binds};
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
+        for (char **path = lists[i]; path && *path; path++)
+            if (access(*path, F_OK) != 0) {
+                snprintf(out, outlen, "%s", *path);
+                return true;
+            }
+    return false;
+}
+
+/* A worker offers only the languages whose toolchain it has: the others
+ * are left out of the table, each logged once per load. */
+static void drop_unavailable(struct lang_table *t)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        struct language *l = &t->v[i];
+        char missing[512];
+        if (find_missing(l, missing, sizeof missing)) {
+            log_event("language_unavailable", "language", l->name, "missing", missing, NULL);
+            language_free(l);
+            continue;
+        }
+        t->v[kept++] = *l;
+    }
+    t->n = kept;
+}
+
 struct lang_table *lang_load(const char *path, char *err, size_t errlen)
 {
     char *text = text_read_file(path, NULL);
@@ -293,6 +353,13 @@ struct lang_table *lang_load(const char *path, char *err, size_t errlen)
     }
     struct lang_table *t = lang_parse(text, path, err, errlen);
     free(text);
+    if (t)
+        drop_unavailable(t);
+    if (t && t->n == 0) {
+        snprintf(err, errlen, "%s: no language has its toolchain on this host", path);
+        lang_release(t);
+        return NULL;
+    }
     return t;
 }
 

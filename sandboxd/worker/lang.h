@@ -17,6 +17,7 @@ struct language {
      * with warm_run, that forks a child per input (see box_warm_*). */
     char *warm, *warm_source, *warm_run;
     char **binds;            /* extra read-only host paths, NULL-terminated */
+    char **requires;         /* host paths the toolchain needs (lang_load) */
     unsigned compile_time_ms;
     unsigned compile_memory_mb;
     char *version_text;      /* filled by lang_probe_versions */
@@ -33,6 +34,9 @@ struct lang_table {
 /* Parse the text of a languages.conf. NULL with err (file:line: why). */
 struct lang_table *lang_parse(const char *text, const char *origin,
                               char *err, size_t errlen);
+/* Parse the file and leave out (logging each once) the languages whose
+ * toolchain is not installed: a command's program, `requires` or `binds`
+ * missing on this host. NULL also when none is left. */
 struct lang_table *lang_load(const char *path, char *err, size_t errlen);
 
 struct lang_table *lang_hold(struct lang_table *t);

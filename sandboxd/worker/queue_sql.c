@@ -40,7 +40,9 @@ static const struct {
     /* $1 worker, $2 the batch as JSON. One statement, so one transaction:
      * the job rows still leased to us (worker, state and attempt
      * unchanged) end, only their cases are written, and the counters move
-     * by what they wrote. */
+     * by what they wrote. The worker's busy slots drop with them, so
+     * /health shows a slot idle once its result is committed (the next
+     * heartbeat writes the exact count again). */
     { Q_FINISH,
       "WITH r AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, attempts int,"
       "   state text, execution_time double precision, compile_status text,"
@@ -70,7 +72,9 @@ static const struct {
       " ended AS (SELECT coalesce(j.worker, '') AS worker, j.language, j.state,"
       "   j.execution_time, v.verdicts FROM j LEFT JOIN (SELECT job_id,"
       "     array_agg(verdict) AS verdicts FROM c GROUP BY job_id) v ON v.job_id = j.id),"
-      ENDED_COUNTED
+      ENDED_COUNTED ","
+      " idle AS (UPDATE coderun.workers SET busy = greatest(busy - (SELECT count(*) FROM j), 0)"
+      "   WHERE name = $1)"
       " SELECT id FROM j", 2 },
     /* $1 job, $2 worker, $3 attempts, $4 1 = the attempt is handed back,
      * $5 most attempts, $6 why. How many rows it released (0 or 1). */

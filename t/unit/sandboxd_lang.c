@@ -4,6 +4,8 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static const char sample[] =
     "# languages\n"
@@ -34,6 +36,35 @@ static void parse_error(const char *text, const char *want, const char *name)
     ok(!t, name);
     is_str(err, want, name);
     lang_release(t);
+}
+
+/* lang_load leaves out a language whose program or requires path is not
+ * installed; with none left it fails. */
+static void missing_toolchain(void)
+{
+    char path[] = "/tmp/coderun-lang-XXXXXX", err[256] = "";
+    int fd = mkstemp(path);
+    static const char conf[] =
+        "[here]\nsource = a.sh\nrun = /bin/sh a.sh\n"
+        "[built]\nsource = a.c\ncompile = /bin/sh a.c\nrun = /box/a\n"
+        "[noprogram]\nsource = b.sh\nrun = /nonexistent/coderun/sh b.sh\n"
+        "[norequires]\nsource = c.sh\nrun = /bin/sh c.sh\nrequires = /nonexistent/coderun/lib\n";
+    ok(fd >= 0 && write(fd, conf, sizeof conf - 1) == (ssize_t)(sizeof conf - 1), "a languages.conf written");
+    struct lang_table *t = lang_load(path, err, sizeof err);
+    ok(t && t->n == 2 && lang_find(t, "here") && lang_find(t, "built"),
+       "the languages with their toolchain stay (a program in /box is built)");
+    ok(t && !lang_find(t, "noprogram") && !lang_find(t, "norequires"), "the others are left out");
+    lang_release(t);
+
+    static const char none[] = "[gone]\nsource = a.sh\nrun = /nonexistent/coderun/sh a.sh\n";
+    ok(fd >= 0 && ftruncate(fd, 0) == 0 && pwrite(fd, none, sizeof none - 1, 0) == (ssize_t)(sizeof none - 1),
+       "a languages.conf without any installed toolchain");
+    t = lang_load(path, err, sizeof err);
+    ok(!t, "fails to load");
+    ok(strstr(err, "no language has its toolchain") != NULL, "and says why");
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
 }
 
 static void wrap(const char *tmpl, const char *code, const char *want, const char *name)
@@ -117,5 +148,7 @@ int main(void)
     for (size_t i = 0; i < sizeof shipped / sizeof *shipped; i++)
         ok(t && lang_find(t, shipped[i]) && lang_find(t, shipped[i])->template, shipped[i]);
     lang_release(t);
+
+    missing_toolchain();
     return done_testing();
 }

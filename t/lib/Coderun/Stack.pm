@@ -112,7 +112,7 @@ sub up {
 sub down {
     my ($self) = @_;
     my @errors;
-    for my $step (qw(_stop_sandboxd _stop_httpd _stop_postgres)) {
+    for my $step (qw(_stop_sandboxd _unmount_slots _stop_httpd _stop_postgres)) {
         eval { $self->$step; 1 } or push @errors, $@;
     }
     die join '', @errors if @errors;
@@ -379,6 +379,15 @@ sub _stop_sandboxd {
     kill 'TERM', $pid;
     stop_or_kill($pid, 'sandboxd');
     unlink $self->path('run', 'sandboxd.pid');
+}
+
+# Each slot's job dir is a tmpfs sandboxd unmounts when it stops; one
+# killed with -9 (as the queue tests do to workers) leaves them mounted.
+sub _unmount_slots {
+    my ($self) = @_;
+    open my $fh, '<', '/proc/mounts' or return;
+    my @mounts = grep { index($_, "$self->{dir}/") == 0 } map { (split ' ')[1] } <$fh>;
+    system('umount', '-l', $_) for reverse @mounts;
 }
 
 # --------------------------------------------------------------------- API keys

@@ -1,0 +1,4 @@
+procedure Main is
+begin
+    undeclared_name;
+end Main;

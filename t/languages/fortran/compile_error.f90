@@ -1,0 +1,4 @@
+program main
+    implicit none
+    print *, undeclared_name
+end program main

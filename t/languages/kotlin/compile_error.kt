@@ -1,0 +1,3 @@
+fun main() {
+    undeclared_name()
+}

@@ -1,0 +1,4 @@
+program Main;
+begin
+    writeln(undeclared_name);
+end.

@@ -1,0 +1,6 @@
+(use-modules (ice-9 textual-ports))
+(define text (get-string-all (current-input-port)))
+(when (string=? text "err")
+  (error "bad input:" text))
+(let spin () (when (string=? text "loop") (spin)))
+(display (string-append "hello, " text))

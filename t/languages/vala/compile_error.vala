@@ -1,0 +1,4 @@
+int main () {
+    undeclared_name ();
+    return 0;
+}
