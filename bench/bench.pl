@@ -392,11 +392,15 @@ ANALYZE coderun.jobs, coderun.cases;
 SQL
 }
 
-sub bench_claims {
-    # sandboxd would claim the jobs itself: the SQL runs alone.
-    my $pid = $stack->sandboxd_pid;
+# sandboxd would claim the jobs (and roll up days) itself: the SQL runs alone.
+sub stop_sandboxd {
+    my $pid = $stack->sandboxd_pid or return;
     kill 'TERM', $pid;
     Coderun::Stack::stop_or_kill($pid, 'sandboxd');
+}
+
+sub bench_claims {
+    stop_sandboxd();
     my ($queued, $batch) = (60000, 64);    # sandboxd claims up to 64 jobs for idle slots at once
     my @runs = ([1, ''], [4, ''], [4, '-c synchronous_commit=off']);
     for (@runs) {
@@ -417,6 +421,77 @@ sub bench_claims {
                          . " SELECT 1 per batch");
         }
     }
+}
+
+# ------------------------------------------------------------ reports and purge
+
+# Seconds a command (argv) takes; dies when it fails.
+sub timed {
+    my (@cmd) = @_;
+    my $t0 = time;
+    system(@cmd) == 0 or die "@cmd failed\n";
+    return time - $t0;
+}
+
+sub owner_psql {
+    my ($file, %vars) = @_;
+    local $ENV{PGPASSWORD} = $stack->secret('pg_superuser');
+    return timed($stack->pg_tool('psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', (map { ('-v', "$_=$vars{$_}") } sort keys %vars),
+                 '-h', $stack->path('run'), '-p', $stack->pg_port, '-U', 'postgres', '-d', 'coderun', '-f', $file);
+}
+
+# Median ms of a 30-day report from VIEW (5 runs after one warm-up).
+sub report_ms {
+    my ($view) = @_;
+    my $sql = "\\timing on\n" . "SELECT * FROM coderun.$view WHERE day >= current_date - 30 \\g /dev/null\n" x 6;
+    local $ENV{PGPASSWORD} = $stack->secret('pg_superuser');
+    my @ms = $stack->_run([$stack->pg_tool('psql'), '-X', '-h', $stack->path('run'), '-p', $stack->pg_port,
+                           '-U', 'postgres', '-d', 'coderun'], input => $sql) =~ /Time: ([\d.]+) ms/g;
+    shift @ms;
+    return median(@ms);
+}
+
+# Issue 23: JOBS generated jobs over 100 days (BENCH_REPORT_JOBS, default
+# one million: ten million takes about an hour to generate here), each
+# report view over 30 days from the rollups against the 100 ms it must
+# answer in, and the claim rate while a purge deletes 200,000 jobs
+# against the claim rate without it.
+sub bench_reports {
+    stop_sandboxd();
+    my $jobs = $ENV{BENCH_REPORT_JOBS} // n(1_000_000);
+    my $days = 100;
+    my $generate = owner_psql("$FindBin::Bin/generate.sql", jobs => $jobs, days => $days);
+    my @VIEWS = qw(report_daily report_keys report_verdicts report_case_percentiles report_latency);
+    my %raw = map { $_ => report_ms($_) } @VIEWS;
+    my $rollup = timed($stack->sandboxd_bin, '-c', $stack->path('admin.conf'), 'purge', '--before', '1970-01-01');
+    note(sprintf '%d jobs and cases generated in %.0f s, %d days rolled up in %.0f s', $jobs, $generate, $days, $rollup);
+    figure("report_30d_ms_$_", report_ms($_), 100, 'ms', note => sprintf('30 days of %s from %d jobs,'
+           . ' rollups vs the 100 ms it must answer in (raw rows before the rollup: %.0f ms)', $_, $jobs, $raw{$_}))
+        for @VIEWS;
+
+    # The claim rate without and with a purge of the oldest 100,000 jobs.
+    my $purge_days = int(200_000 / ($jobs / $days)) || 1;
+    my $cut = $stack->psql("SELECT coderun.rfc3339(min(created_at) + interval '$purge_days days') FROM coderun.jobs");
+    my ($queued, $clients, $batch) = (60000, 4, 64);
+    my $transactions = int(0.9 * $queued / $batch / $clients);
+    queue_jobs($queued);
+    my $alone = pgbench_tps("$FindBin::Bin/claim.sql", $clients, $transactions, $batch);
+    queue_jobs($queued);
+    my $t0 = time;
+    my $pid = fork // die "fork: $!\n";
+    if (!$pid) {
+        open STDOUT, '>', "$DIR/purge.out";
+        exec $stack->sandboxd_bin, '-c', $stack->path('admin.conf'), 'purge', '--before', $cut or POSIX::_exit(127);
+    }
+    my $beside = pgbench_tps("$FindBin::Bin/claim.sql", $clients, $transactions, $batch);
+    waitpid $pid, 0;
+    die "sandboxd purge failed\n" if $?;
+    my $purge_s = time - $t0;
+    my ($purged) = Coderun::Stack::slurp("$DIR/purge.out") =~ /^purged (\d+) jobs/m or die "purge: no count\n";
+    figure('purge_claim_per_s', $beside, $alone, 'jobs/s',
+           note => sprintf('claims (%d connections, batches of %d, pgbench -t %d) while sandboxd purge deletes'
+                           . ' the oldest %d days (%d jobs in %.1f s, longer than the claims) vs without;'
+                           . ' must stay >= 0.9', $clients, $batch, $transactions, $purge_days, $purged, $purge_s));
 }
 
 # ------------------------------------------------------------ sandbox overhead
@@ -522,16 +597,21 @@ $SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
 bring_up();
 note("coderun bench: $SLOTS cores, $SLOTS sandboxd slots, stack in $DIR/stack");
 sleep 1;
+# BENCH_PARTS=reports (a comma list of: box, api, claims, reports) runs those parts only.
+my %part = map { $_ => 1 } split /,/, $ENV{BENCH_PARTS} // 'box,api,claims,reports';
 my $rss_idle = rss_kb($stack->sandboxd_pid);
-bench_sandbox_overhead();
-bench_e2e();
-my $last = run_job(['r']);
-bench_function_1000();
-bench_throughput($rss_idle);
-bench_pipeline_cpu();
-bench_burst();
-bench_result_reads($last->{exec_id});
-bench_claims();
+bench_sandbox_overhead() if $part{box};
+if ($part{api}) {
+    bench_e2e();
+    my $last = run_job(['r']);
+    bench_function_1000();
+    bench_throughput($rss_idle);
+    bench_pipeline_cpu();
+    bench_burst();
+    bench_result_reads($last->{exec_id});
+}
+bench_claims() if $part{claims};
+bench_reports() if $part{reports};
 my $elapsed = time - $started;
 note(sprintf 'bench took %.0f s', $elapsed);
 Coderun::Stack::write_file($OUT, $JSON->encode({ figures => \@figures, cores => $SLOTS, slots => $SLOTS,

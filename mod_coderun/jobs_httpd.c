@@ -6,6 +6,7 @@
 #include "httpd.h"
 
 #include "coderun_httpd.h"
+#include "job_gone.h"
 #include "job_request.h"
 #include "statements.h"
 
@@ -121,7 +122,12 @@ static struct db_rows *result_job(request_rec *r, const struct db_rows *rows,
         return NULL;
     job = db_slice(r, rows, RESULT_COL_JOB, JOB_COLS, 1);
     if (!*db_value(job, 0, JOB_COL_ID)) {
-        reply_fail(r, HTTP_NOT_FOUND, "not_found", "No such job.");
+        struct api_error err;
+        struct db_rows *kept = db_select(r, SQL_RETENTION, 0, NULL, &err);
+
+        if (kept)
+            job_not_found(r->pool, db_value(kept, 0, 0), &err);
+        reply_error(r, &err);
         return NULL;
     }
     return job;

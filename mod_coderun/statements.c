@@ -139,6 +139,9 @@ const struct statement coderun_statements[] = {
     { SQL_REPORT_LATENCY_ALL, VIEW_ROWS("report_latency", "v.day, v.language") },
     { SQL_REPORT_LATENCY_OWN, OWN_ROWS(LATENCY_COLUMNS, "coderun.jobs j",
                                        " AND j.finished_at IS NOT NULL", "1, 2") },
+    /* Days results are kept, as the purging worker publishes it (sql/009). */
+    { SQL_RETENTION,
+      "SELECT coalesce((SELECT value FROM coderun.settings WHERE name = 'retention_days'), '0')" },
     { NULL, NULL }
 };
 

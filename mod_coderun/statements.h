@@ -36,5 +36,6 @@ int statement_retry_safe(const char *label);
 #define SQL_REPORT_CASES_OWN     "coderun_report_cases_own"
 #define SQL_REPORT_LATENCY_ALL   "coderun_report_latency_all"
 #define SQL_REPORT_LATENCY_OWN   "coderun_report_latency_own"
+#define SQL_RETENTION  "coderun_retention"
 
 #endif

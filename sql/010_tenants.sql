@@ -334,15 +334,15 @@ GRANT SELECT ON coderun.key_ends TO coderun_api;
 
 -- report_keys: the same columns, then the key's CPU seconds that day and its
 -- own daily budget (NULL: the server's CoderunDailyCpuSeconds).
+-- From job_facts (sql/009): rollups for rolled-up days, so purged days stay.
 CREATE OR REPLACE VIEW coderun.report_keys AS
 SELECT k.name AS key_name,
-       d.day,
-       count(*)                                     AS jobs,
-       count(*) FILTER (WHERE j.state = 'failed')   AS failed,
-       sum(j.execution_time)                        AS execution_seconds,
+       j.day,
+       sum(j.jobs)::bigint                          AS jobs,
+       sum(j.failed)::bigint                        AS failed,
+       sum(j.execution_seconds)                     AS execution_seconds,
        u.cpu_seconds,
        k.daily_cpu_seconds                          AS daily_cpu_budget_seconds
-  FROM coderun.jobs j JOIN coderun.api_keys k ON k.id = j.key_id
- CROSS JOIN LATERAL (SELECT (j.created_at AT TIME ZONE 'UTC')::date AS day) d
-  LEFT JOIN coderun.key_usage_current u ON u.key_id = k.id AND u.day = d.day
- GROUP BY k.id, k.name, d.day, u.cpu_seconds;
+  FROM coderun.job_facts j JOIN coderun.api_keys k ON k.id = j.key_id
+  LEFT JOIN coderun.key_usage_current u ON u.key_id = k.id AND u.day = j.day
+ GROUP BY k.id, k.name, j.day, u.cpu_seconds;

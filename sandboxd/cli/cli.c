@@ -19,6 +19,7 @@ static int usage(void)
         "      (each a number or 'default': the server's) --languages L1,L2|all\n"
         "      --expires TIMESTAMP|never\n"
         "  key scope NAME all|own          (the figures its dashboard shows)\n"
+        "  purge --before TIME   roll up due days, delete ended jobs created before TIME\n"
         "  run [--lang L] [--mode program|function|problem] [--time-ms N]\n"
         "      [--memory-mb N] [--output-kb N] [--repeat N] [--standalone] FILE\n");
     return 2;

@@ -10,5 +10,6 @@ int cmd_key(const struct config *cfg, int argc, char **argv);
 int cmd_run(const struct config *cfg, int argc, char **argv);
 int cmd_serve(const struct config *cfg, int argc, char **argv);
 int cmd_setup(const struct config *cfg, int argc, char **argv);
+int cmd_purge(const struct config *cfg, int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@ int main(int argc, char **argv)
         {"serve", cmd_serve, NULL}, {"migrate", cmd_migrate, NULL},
         {"key", cmd_key, ETC_DIR "/admin.conf"}, {"run", cmd_run, NULL},
         {"setup", cmd_setup, NULL},
+        {"purge", cmd_purge, ETC_DIR "/admin.conf"},
     };
     return cli_main(argc, argv, commands, sizeof commands / sizeof *commands, NULL);
 }

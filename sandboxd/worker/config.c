@@ -40,6 +40,7 @@ void config_defaults(struct config *c)
     c->uid_base = 64000;
     c->disk_mb = 256;
     c->job_output_mb = 64;
+    c->retention_days = 0;    /* keep forever: deleting data is the operator's choice */
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned *out)
@@ -72,6 +73,7 @@ int config_set(struct config *c, const char *key, const char *value,
         {"uid_base", offsetof(struct config, uid_base), 1},
         {"disk_mb", offsetof(struct config, disk_mb), 1},
         {"job_output_mb", offsetof(struct config, job_output_mb), 1},
+        {"retention_days", offsetof(struct config, retention_days), 0},
     };
     if (strcmp(key, "allow_degraded") == 0) {
         if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {

@@ -20,6 +20,7 @@ struct config {
     bool allow_degraded; /* run without a usable cgroup (rlimits only) */
     unsigned disk_mb;    /* each slot's job dir: a tmpfs of this size */
     unsigned job_output_mb;  /* a job's stored output (stdout + errors), all inputs */
+    unsigned retention_days;  /* ended jobs older than this are purged; 0 keeps them */
     char *path;          /* the file the values came from: read again on SIGHUP */
 };
 

@@ -1,7 +1,9 @@
 /* control: the thread that owns the database. It LISTENs, polls, claims
  * queued jobs for the idle slots in one statement, writes the slots'
  * results in one transaction per batch, heartbeats and republishes the
- * languages; after SIGTERM it goes on until the running jobs are written. */
+ * languages; after SIGTERM it goes on until the running jobs are written.
+ * It starts the purge thread (purge.h) beside it, on a connection of its
+ * own, so a rollup or purge never holds up a claim. */
 #include "worker/serve_state.h"
 #include "worker/db.h"
 #include "worker/queue_sql.h"
@@ -177,6 +179,7 @@ static void apply_reload(struct serve *s, struct ticks *t)
     s->stop_grace_s = c->stop_grace_s;
     s->worker.lease_s = c->lease_s;
     s->worker.max_attempts = c->max_attempts;
+    s->purge.retention_days = c->retention_days;
     t->hb_every = heartbeat_every_ms(c->lease_s);
     log_init(c->log_dir);
     log_event("reload", "config", c->path ? c->path : "", NULL);
@@ -240,6 +243,9 @@ void control_loop(struct serve *s)
     t.next_hb = now_ms() + t.hb_every;
     long cancel_at = 0;
     bool connected = control_connect(s, &conn) == 0;
+    s->purge = (struct purge_worker){.conninfo = s->cfg->database, .stop = &s->stop,
+                                     .retention_days = s->cfg->retention_days};
+    purge_worker_start(&s->purge);
     /* After SIGTERM, keep renewing leases until the running jobs are done
      * or cancelled at the end of the grace period, and written. */
     while (!s->stop || slots_busy(s)) {
@@ -268,5 +274,6 @@ void control_loop(struct serve *s)
     if (connected && !db_lost(conn) && queue_goodbye(conn, &s->worker, err, sizeof err) != 0)
         log_event("goodbye_failed", "error", err, NULL);
     PQfinish(conn);
+    purge_worker_join(&s->purge);
 }
 

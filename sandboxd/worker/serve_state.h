@@ -8,6 +8,7 @@
 #include "box/box.h"
 #include "worker/config.h"
 #include "worker/lang.h"
+#include "worker/purge.h"
 #include "worker/queue.h"
 #include "worker/runner.h"
 #include "worker/share.h"
@@ -55,6 +56,7 @@ struct serve {
     unsigned *idle;            /* slots entries */
     unsigned *done;            /* slots entries */
     struct job_write *batch;   /* slots entries */
+    struct purge_worker purge; /* rollups and retention, a thread of its own */
 };
 
 /* slots.c */

@@ -76,7 +76,7 @@ sub start_worker {
     my ($stack_uid) = Coderun::Stack::slurp($stack->path('sandboxd.conf')) =~ /^uid_base\s*=\s*(\d+)/m;
     my $conf = $base . "box_dir = ${\ $stack->path(qq(box-$n)) }\nslots = $slots\n"
              . 'uid_base = ' . (($stack_uid // 64000) + 4 * ($n % 4)) . "\n";
-    $conf .= "$_ = $opt{$_}\n" for grep { defined $opt{$_} } qw(lease_s max_attempts poll_ms);
+    $conf .= "$_ = $opt{$_}\n" for grep { defined $opt{$_} } qw(lease_s max_attempts poll_ms retention_days);
     my $file = $stack->path("worker-$n.conf");
     Coderun::Stack::write_file($file, $conf, 0600);
     my @cgroups = _own_cgroups("coderun-test-$tag");
