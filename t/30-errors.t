@@ -55,7 +55,7 @@ subtest 'bad or unknown id: 404' => sub {
 };
 
 subtest 'unknown language: 400 naming the known ones' => sub {
-    my $err = is_error($stack->post_json('/run', { code => 'x', language => 'cobol' }), 400, 'cobol',
+    my $err = is_error($stack->post_json('/run', { code => 'x', language => 'intercal' }), 400, 'intercal',
                        field => 'language');
     like($err->{error} // '', qr/python/, 'the sentence lists python');
 };

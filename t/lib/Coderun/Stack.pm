@@ -474,6 +474,7 @@ sub _write_httpd_conf {
     $fragment =~ s{\@([A-Z_]+)\@}{$placeholder{$1} // "\@$1\@"}ge;
     if (my $prefix = $self->{prefix}) {    # every URL path of the sample moves under it
         $fragment =~ s{^(\s*(?:<Location|Alias)\s+")/}{$1$prefix/}mg;
+        $fragment =~ s{^(\s*(?:<LocationMatch|AliasMatch)\s+"\^)/}{$1$prefix/}mg;
         $fragment =~ s{^(\s*RedirectMatch\s+\d+\s+"\^)/(.*?"\s+")/}{$1$prefix/$2$prefix/}mg;
     }
     my @unknown = $fragment =~ /^[^#\n]*\@([A-Z_]+)\@/mg;
