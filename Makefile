@@ -270,8 +270,11 @@ run: deps
 stop:
 	@perl t/stack down var
 
+# Test files run two at a time: most of a file's time is waiting for its
+# stack (PostgreSQL, httpd, sandboxd of its own, on ports of its own).
+PROVE_JOBS ?= 2
 test: all
-	prove -r t/
+	prove -j$(PROVE_JOBS) -r t/
 
 # As root on a Debian 12 machine of its own: installs into the system
 # apache2 and the PostgreSQL 15/main cluster as docs/install.md says, runs

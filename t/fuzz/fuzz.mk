@@ -74,7 +74,11 @@ fuzz-smoke: fuzz-build
 # Quoted includes name their layer ("box/seccomp.h"), so <seccomp.h> is
 # still libseccomp's.
 LINT_SRC      = $(wildcard mod_coderun/*.c) $(wildcard sandboxd/*/*.c) $(wildcard common/*.c)
-LINT_INCLUDES = -iquote sandboxd -iquote . -iquote $(BUILD)/sandboxd/box -I/usr/include/apache2 -I/usr/include/apr-1.0 -I/usr/include/postgresql
+# cppcheck has no -iquote (it would take the directory for a source to
+# check): it gets the same directories as -I.
+LINT_QUOTED   = sandboxd . $(BUILD)/sandboxd/box
+LINT_SYSTEM   = -I/usr/include/apache2 -I/usr/include/apr-1.0 -I/usr/include/postgresql
+LINT_INCLUDES = $(addprefix -iquote ,$(LINT_QUOTED)) $(LINT_SYSTEM)
 LINT_DEFINES  = -DLINUX -D_REENTRANT -D_GNU_SOURCE -DSQL_DIR='"sql"'
 # cppcheck reads no system headers: AF_UNIX stands in for <sys/socket.h>
 # (apr_network_io.h has an #error without it), json_object.h is forced in
@@ -101,7 +105,7 @@ LINT_LOG      = $(BUILD)/lint
 lint: $(BUILD)/sandboxd/box/filter_prog.inc
 	@mkdir -p $(LINT_LOG)
 	@rc=0; \
-	$(CPPCHECK) $(LINT_INCLUDES) $(LINT_DEFINES) $(LINT_SRC) 2>$(LINT_LOG)/cppcheck.txt || rc=1; \
+	$(CPPCHECK) $(addprefix -I,$(LINT_QUOTED)) $(LINT_SYSTEM) $(LINT_DEFINES) $(LINT_SRC) 2>$(LINT_LOG)/cppcheck.txt || rc=1; \
 	n=$$(grep -c . $(LINT_LOG)/cppcheck.txt); \
 	echo "== cppcheck: $$n findings"; cat $(LINT_LOG)/cppcheck.txt; [ "$$n" -eq 0 ] || rc=1; \
 	clang-tidy --quiet -checks='$(TIDY_CHECKS)' $(LINT_SRC) -- \
@@ -133,7 +137,7 @@ test-asan:
 	CODERUN_BUILD=$(ASAN_BUILD) \
 	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0:abort_on_error=1:log_path=$(CURDIR)/$(ASAN_BUILD)/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(CURDIR)/$(ASAN_BUILD)/ubsan \
-	    prove -r t/; rc=$$?; \
+	    prove -j$(PROVE_JOBS) -r t/; rc=$$?; \
 	if ls $(ASAN_BUILD)/asan.* $(ASAN_BUILD)/ubsan.* >/dev/null 2>&1; then \
 	    echo "test-asan: sanitizer reports:"; cat $(ASAN_BUILD)/asan.* $(ASAN_BUILD)/ubsan.* 2>/dev/null; rc=1; fi; \
 	exit $$rc
