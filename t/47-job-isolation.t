@@ -110,13 +110,13 @@ subtest 'the compile step is capped by the disk quota' => sub {
     }
 };
 
-# Each input prints 1 MB of control bytes (each escaped to \u0001 in JSON,
-# and every output is in the answer twice): after job_output_mb the job
-# stores no more output and the inputs past it say so. The answer (~200 MB
-# of JSON) is valid, and httpd writes it as it goes: its processes grow by
-# far less than the answer.
+# The largest allowed job: 1000 inputs, each printing 1 MB of control bytes
+# (each escaped to \u0001 in JSON, and every output is in the answer
+# twice). After job_output_mb the job stores no more output and the inputs
+# past it say so without running. The answer (~200 MB of JSON) is valid,
+# and httpd writes it as it goes: its processes grow by far less.
 subtest 'a job stores at most job_output_mb of output; the answer is streamed' => sub {
-    my $n = $OUTPUT_MB + 8;
+    my $n = 1000;
     my $id = submit('/run', { language => 'python', mode => 'program',
                               code => "import sys\nsys.stdout.write(chr(1) * (1 << 20))\n",
                               inputs => [map {"$_"} 1 .. $n], limits => { output_kb => 1024 } },
