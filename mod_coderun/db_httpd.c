@@ -1,5 +1,6 @@
 /* Database access through mod_dbd: pooled connections, prepared statements.
  * A connection is borrowed per statement, never for a whole request. */
+#include <poll.h>
 #include <apr_dbd.h>
 #include <apr_strings.h>
 #include <libpq-fe.h>
@@ -114,6 +115,24 @@ static int db_pselect(request_rec *r, ap_dbd_t *dbd, const char *label, int narg
     return rc;
 }
 
+/* Whether the server ended the session while it idled in the pool (a
+ * restart): its FATAL message and the end of the stream wait unread on
+ * the socket. Read without blocking, before a statement is sent, they
+ * let the session be renewed first: a submission, never sent twice, then
+ * survives a restart like every other statement. */
+static int ended_while_idle(ap_dbd_t *dbd)
+{
+    PGconn *conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    struct pollfd ready = { PQsocket(conn), POLLIN, 0 };
+    int reads;
+
+    for (reads = 0; reads < 4 && PQstatus(conn) == CONNECTION_OK; reads++) {
+        if (poll(&ready, 1, 0) != 1 || !PQconsumeInput(conn))
+            break;
+    }
+    return PQstatus(conn) != CONNECTION_OK;
+}
+
 static struct db_rows *db_select_on(request_rec *r, ap_dbd_t *dbd, const char *label,
                                      int nargs, const char **args, struct api_error *err)
 {
@@ -122,6 +141,10 @@ static struct db_rows *db_select_on(request_rec *r, ap_dbd_t *dbd, const char *l
     struct db_rows *rows;
     int i, j, session_lost;
 
+    if (!statement_retry_safe(label) && ended_while_idle(dbd)
+        && (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != APR_SUCCESS
+            || db_reprepare(r, dbd) != 0))
+        return db_down(r, err);
     if (db_pselect(r, dbd, label, nargs, args, &res)) {
         session_lost = PQstatus(apr_dbd_native_handle(dbd->driver, dbd->handle)) != CONNECTION_OK;
         if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != APR_SUCCESS
