@@ -16,6 +16,9 @@ use File::Basename qw(basename dirname);
 use File::Path qw(make_path remove_tree);
 use File::Temp qw(tempfile);
 use Cwd qw(abs_path);
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Coderun::Stack;
 
 my $root    = abs_path(dirname(__FILE__) . '/../..');
 # What `make` built, or CODERUN_BUILD's tree (make test-asan).
@@ -27,10 +30,10 @@ plan skip_all => "build $sandboxd first" unless -x $sandboxd;
 my $SECRET     = 'CANARY-SECRET-' . join('', map { int rand 10 } 1 .. 12);
 my $CANARY_DIR = "/tmp/coderun-canary-$$";
 my $BOX_DIR    = "/tmp/coderun-corpus-$$/box";
-# `sandboxd run` uses slot `slots` (one past the serve slots); a private
-# slot and uid base keep this test apart from daemons and parallel runs.
-my $SLOT       = 100 + $$ % 800;
-my $UID_BASE   = 64100;
+# `sandboxd run` uses slot `slots` (one past the serve slots); a uid block
+# of its own keeps this test apart from daemons and parallel test files.
+my $SLOT       = 1;
+my $UID_BASE   = Coderun::Stack::uid_block();
 my ($cfg_fh, $config) = tempfile(UNLINK => 1);
 print {$cfg_fh} "slots = $SLOT\nuid_base = $UID_BASE\nbox_dir = $BOX_DIR\n";
 close $cfg_fh;

@@ -18,8 +18,10 @@ use strict;
 use warnings;
 
 use Cwd qw(abs_path);
+use Fcntl qw(:flock);
 use File::Basename qw(dirname);
 use File::Path qw(make_path);
+use File::Spec;
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use IO::Socket::INET;
@@ -63,6 +65,26 @@ sub new {
 
 my @STOP_AT_EXIT;    # stacks this process stops in its END block
 
+# A block of 16 sandbox uids (64100 + 16k) that no other test process on
+# this machine holds, nor `make run` (64000 up): a run's cgroup is named by
+# its uid, so two sandboxd sharing a uid would kill and remove each other's
+# runs (test files run two at a time). Held by a lock until this process
+# and its children have exited.
+my @UID_LOCKS;
+sub uid_block {
+    my $dir = File::Spec->tmpdir . '/coderun-test-uids';
+    make_path($dir);
+    for my $k (map { ($$ + $_) % 80 } 0 .. 79) {
+        open my $fh, '>', "$dir/$k" or next;
+        if (flock($fh, LOCK_EX | LOCK_NB)) {
+            push @UID_LOCKS, $fh;
+            return 64100 + 16 * $k;
+        }
+        close $fh;
+    }
+    die "no free block of sandbox uids in $dir\n";
+}
+
 # A stack in a fresh temporary directory on free ports, up and stopped again
 # when the test exits (also on die, failed tests, SIGINT and SIGTERM).
 # CODERUN_KEEP=1 keeps the directory for inspection.
@@ -70,9 +92,8 @@ sub for_tests {
     my ($class, %opt) = @_;
     my $dir = tempdir('coderun-test-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{CODERUN_KEEP});
     my $pg_port = free_port();
-    # Distinct sandbox uids, so a test stack never shares them with `make run`.
     my $self = $class->new(dir => $dir, port => free_port(), pg_port => $pg_port,
-                           uid_base => 64100 + 16 * ($pg_port % 80), %opt);
+                           uid_base => uid_block(), %opt);
     push @STOP_AT_EXIT, $self;
     $SIG{$_} ||= sub { exit 1 } for qw(INT TERM HUP);    # so that END runs
     $self->up;
