@@ -79,20 +79,22 @@ void json_stream_close(struct json_stream *s, char bracket)
     s->first = 0;
 }
 
-void json_collect_init(struct json_collect *c, apr_pool_t *pool)
-{
-    c->pool = pool;
-    c->pieces = apr_array_make(pool, 16, sizeof(const char *));
-}
-
-void json_collect_emit(void *ctx, const char *text, size_t len)
+static void collect_emit(void *ctx, const char *text, size_t len)
 {
     struct json_collect *c = ctx;
 
     APR_ARRAY_PUSH(c->pieces, const char *) = apr_pstrmemdup(c->pool, text, len);
 }
 
-const char *json_collect_text(const struct json_collect *c)
+void json_collect_begin(struct json_collect *c, struct json_stream *s, apr_pool_t *pool)
 {
+    c->pool = pool;
+    c->pieces = apr_array_make(pool, 16, sizeof(const char *));
+    json_stream_begin(s, collect_emit, c);
+}
+
+const char *json_collect_end(struct json_collect *c, struct json_stream *s)
+{
+    json_stream_close(s, '}');
     return apr_array_pstrcat(c->pool, c->pieces, '\0');
 }

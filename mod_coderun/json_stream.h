@@ -41,8 +41,9 @@ struct json_collect {
     apr_pool_t *pool;
     apr_array_header_t *pieces;
 };
-void json_collect_init(struct json_collect *c, apr_pool_t *pool);
-json_emit_fn json_collect_emit;
-const char *json_collect_text(const struct json_collect *c);
+/* Opens a document on s whose pieces c collects ... */
+void json_collect_begin(struct json_collect *c, struct json_stream *s, apr_pool_t *pool);
+/* ... and closes it: the whole text. */
+const char *json_collect_end(struct json_collect *c, struct json_stream *s);
 
 #endif

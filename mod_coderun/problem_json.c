@@ -54,9 +54,7 @@ const char *problem_json(apr_pool_t *pool, const char *state, const char *error,
     struct json_collect c;
     struct json_stream s;
 
-    json_collect_init(&c, pool);
-    json_stream_begin(&s, json_collect_emit, &c);
+    json_collect_begin(&c, &s, pool);
     problem_json_write(state, error, cases, n_cases, &s);
-    json_stream_close(&s, '}');
-    return json_collect_text(&c);
+    return json_collect_end(&c, &s);
 }

@@ -98,9 +98,7 @@ const char *result_json(apr_pool_t *pool, const struct job_row *job,
     struct json_collect c;
     struct json_stream s;
 
-    json_collect_init(&c, pool);
-    json_stream_begin(&s, json_collect_emit, &c);
+    json_collect_begin(&c, &s, pool);
     result_json_write(pool, job, cases, n_cases, &s);
-    json_stream_close(&s, '}');
-    return json_collect_text(&c);
+    return json_collect_end(&c, &s);
 }
