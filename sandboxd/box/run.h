@@ -46,6 +46,7 @@ struct box_warm {
     struct box_spec spec;   /* the server's: its limits and cancel flag */
     struct run server;
     bool up;                /* the server runs (a restart may have failed) */
+    long job_files;         /* entries of the job dir, -1 unread; it stays as is */
 };
 
 static inline void close_fd(int *fd)

@@ -56,23 +56,6 @@ static void server_stop(struct box_warm *w)
     box_result_free(&res);
 }
 
-struct box_warm *box_warm_start(const struct box_config *cfg, struct box_slot *slot,
-                                const struct box_spec *spec)
-{
-    /* an input's CPU, memory and leftovers are its cgroup's */
-    if (!run_has_cgroup())
-        return NULL;
-    struct box_warm *w = malloc(sizeof *w);
-    if (!w)
-        return NULL;
-    w->cfg = cfg;
-    w->spec = *spec;
-    if (server_start(w, slot) == 0)
-        return w;
-    free(w);
-    return NULL;
-}
-
 /* Entries of the directory at path below dirfd, -1 when it cannot be read. */
 static long entries(int dirfd, const char *path)
 {
@@ -90,6 +73,27 @@ static long entries(int dirfd, const char *path)
     return n;
 }
 
+struct box_warm *box_warm_start(const struct box_config *cfg, struct box_slot *slot,
+                                const struct box_spec *spec)
+{
+    /* an input's CPU, memory and leftovers are its cgroup's */
+    if (!run_has_cgroup())
+        return NULL;
+    struct box_warm *w = malloc(sizeof *w);
+    if (!w)
+        return NULL;
+    w->cfg = cfg;
+    w->spec = *spec;
+    int job = job_dir_open(spec);
+    w->job_files = job >= 0 ? entries(job, ".") : -1;
+    if (job >= 0)
+        close(job);
+    if (server_start(w, slot) == 0)
+        return w;
+    free(w);
+    return NULL;
+}
+
 /* The input left nothing: /tmp is empty and the work dir holds the job's
  * files only (their binds can be neither removed nor renamed). Seen
  * through the keeper's root, where the server's mounts are. */
@@ -98,14 +102,10 @@ static bool left_nothing(const struct box_warm *w)
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/root", (int)w->server.pid);
     int root = w->server.pid > 0 ? open(path, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-    int job = job_dir_open(&w->spec);
-    long files = job >= 0 ? entries(job, ".") : -1;
-    bool clean = root >= 0 && files >= 0 && entries(root, "tmp") == 0
-              && entries(root, MOUNT_WORK_DIR + 1) == files;
+    bool clean = root >= 0 && w->job_files >= 0 && entries(root, "tmp") == 0
+              && entries(root, MOUNT_WORK_DIR + 1) == w->job_files;
     if (root >= 0)
         close(root);
-    if (job >= 0)
-        close(job);
     return clean;
 }
 
