@@ -5,6 +5,9 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 
+#include "http_core.h"
+#include "http_request.h"
+
 #include "coderun_httpd.h"
 #include "prefix.h"
 #include "wait_param.h"
@@ -250,6 +253,31 @@ static int coderun_handler(request_rec *r)
     }
 }
 
+/* The API's URLs name no file. httpd would still walk the filesystem for
+ * each of them (a stat per path component of DocumentRoot + URI), so, as
+ * mod_proxy does for its URLs, the requests our handler will serve skip
+ * it. translate_name still sees the <Location> sections (map_to_storage
+ * runs with the server's defaults only), so it marks them. */
+#define API_REQUEST_NOTE "coderun-api"
+
+static int coderun_translate_name(request_rec *r)
+{
+    const core_dir_config *d = ap_get_core_module_config(r->per_dir_config);
+    const char *err = NULL, *handler;
+
+    if (!d->expr_handler)
+        return DECLINED;
+    handler = ap_expr_str_exec(r, d->expr_handler, &err);
+    if (!err && handler && strcmp(handler, "coderun") == 0)
+        apr_table_setn(r->notes, API_REQUEST_NOTE, "1");
+    return DECLINED;
+}
+
+static int coderun_map_to_storage(request_rec *r)
+{
+    return apr_table_get(r->notes, API_REQUEST_NOTE) ? OK : DECLINED;
+}
+
 static int coderun_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
@@ -270,6 +298,8 @@ static void coderun_register_hooks(apr_pool_t *p)
     ap_hook_post_config(coderun_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     /* After mod_dbd's: the dispatcher borrows a pooled connection's settings. */
     ap_hook_child_init(coderun_child_init, before_dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(coderun_translate_name, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_map_to_storage(coderun_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(coderun_handler, NULL, NULL, APR_HOOK_MIDDLE);
     error_page_register_hooks();
 }

@@ -372,9 +372,14 @@ int cg_slot_create(const struct cg_hier *h, const char *name, const struct box_l
 
 int cg_slot_open_procs(const struct cg_slot *s, int *fds, char *err, size_t errlen)
 {
+    /* v1: the program is one thread when it joins, so its thread moving
+     * (tasks) is its whole process moving. Writing cgroup.procs instead
+     * write-locks every thread group on the machine, which waits for an
+     * RCU grace period: 6 to 24 ms a run, measured, against 0.1 ms. */
+    const char *file = s->kind == CG_V1 ? "tasks" : "cgroup.procs";
     for (int i = 0; i < s->ndirs; i++) {
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/cgroup.procs", s->dirs[i]);
+        snprintf(path, sizeof path, "%s/%s", s->dirs[i], file);
         if ((fds[i] = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
             box_fail(err, errlen, "open %s", path);
             while (i-- > 0) {

@@ -48,8 +48,8 @@ const char *cg_mode_name(enum cg_kind kind);
  * emptied and made afresh, with the limits set. */
 int cg_slot_create(const struct cg_hier *h, const char *name, const struct box_limits *l,
                    struct cg_slot *s, char *err, size_t errlen);
-/* Opens each directory's cgroup.procs into fds[0..ndirs): the box's
- * program writes "0" to them to move itself in before it starts. */
+/* Opens the file of each directory that the box's program writes "0" to,
+ * to move itself in before it starts, into fds[0..ndirs). */
 int cg_slot_open_procs(const struct cg_slot *s, int *fds, char *err, size_t errlen);
 int cg_slot_stats(const struct cg_slot *s, struct cg_stats *st);
 /* Kills every process in the slot. */

@@ -109,7 +109,7 @@ static bool left_nothing(const struct box_warm *w)
     return clean;
 }
 
-/* The input's descriptors and cgroup.procs files go to the server, which
+/* The input's descriptors and cgroup files go to the server, which
  * forks a child for them. */
 static int hand_input(struct run *r, char *err, size_t errlen)
 {

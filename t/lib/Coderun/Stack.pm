@@ -280,7 +280,7 @@ listen_addresses = ''
 unix_socket_directories = '$self->{dir}/run'
 port = $self->{state}{pg_port}
 password_encryption = 'scram-sha-256'
-# httpd: ServerLimit 5 x (DBDMax 16 + 1 dispatcher) (httpd.conf.sample), sandboxd, psql
+# httpd: ServerLimit 2 x (DBDMax 16 + 1 dispatcher) (httpd.conf.sample), sandboxd, psql
 max_connections = 200
 CONF
 }
