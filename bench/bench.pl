@@ -225,8 +225,9 @@ sub descendants {
 }
 
 # CPU ticks per process group. A group's exited processes count through
-# their parent's cutime (PostgreSQL's backends, httpd's children, the boxes
-# sandboxd reaps); the boxed programs are sandboxd's descendants.
+# their parent's cutime (PostgreSQL's backends, httpd's children, the
+# programs a slot's keeper reaps), so each descendant counts with its
+# cutime; the boxed programs are sandboxd's descendants.
 sub group_ticks {
     my $p = proc_times();
     my ($pg) = Coderun::Stack::slurp($stack->path('pg', 'postmaster.pid')) =~ /^(\d+)/;
@@ -234,12 +235,12 @@ sub group_ticks {
     for ([postgresql => $pg], [httpd => $stack->httpd_pid]) {
         my ($name, $root) = @$_;
         $t{$name} = $p->{$root}[1] + $p->{$root}[2];
-        $t{$name} += $p->{$_}[1] for descendants($p, $root);
+        $t{$name} += $p->{$_}[1] + $p->{$_}[2] for descendants($p, $root);
     }
     my $sd = $stack->sandboxd_pid;
     $t{sandboxd} = $p->{$sd}[1];
     $t{boxed} = $p->{$sd}[2];
-    $t{boxed} += $p->{$_}[1] for descendants($p, $sd);
+    $t{boxed} += $p->{$_}[1] + $p->{$_}[2] for descendants($p, $sd);
     return \%t;
 }
 

@@ -104,6 +104,11 @@ static int own_job_dir(const struct box_spec *spec, uid_t id, char *err, size_t 
     return rc == 0 ? 0 : box_fail(err, errlen, "chown job dir");
 }
 
+static bool born_in_cgroup(const struct run *r)
+{
+    return hierarchy.kind == CG_V2 && !r->warm;
+}
+
 /* Everything the run needs besides the keeper: input, pipes, cgroup. */
 int run_prepare(struct run *r, const struct box_config *cfg, char *err, size_t errlen)
 {
@@ -149,9 +154,13 @@ int run_prepare(struct run *r, const struct box_config *cfg, char *err, size_t e
         r->channel = chan[0];
         r->box_fds[r->nbox_fds++] = chan[1];
     }
+    /* the keeper clones a run's program into a v2 cgroup; warm servers'
+     * children move themselves in */
+    int *join = r->box_fds + r->nbox_fds;
     if (hierarchy.kind != CG_NONE
         && (cg_slot_create(&hierarchy, name, &spec->limits, &r->cg, err, errlen) != 0
-            || cg_slot_open_procs(&r->cg, r->box_fds + r->nbox_fds, err, errlen) != 0))
+            || (born_in_cgroup(r) ? cg_slot_open_dir(&r->cg, join, err, errlen)
+                                  : cg_slot_open_procs(&r->cg, join, err, errlen)) != 0))
         return -1;
     r->nbox_fds += r->cg.ndirs;
     return 0;
@@ -179,6 +188,7 @@ int run_hand_over(struct run *r, int sock, const void *msg, size_t len, pid_t ke
 static int spawn(struct run *r, char *err, size_t errlen)
 {
     struct run_request req = {.limits = r->spec->limits, .ncgroups = (unsigned)r->cg.ndirs,
+                              .born_in_cgroup = born_in_cgroup(r),
                               .job_dir_writable = r->spec->job_dir_writable,
                               .channel = r->with_channel};
     size_t len = run_request_pack(&req, r->spec->argv, r->spec->env);

@@ -392,6 +392,13 @@ int cg_slot_open_procs(const struct cg_slot *s, int *fds, char *err, size_t errl
     return 0;
 }
 
+int cg_slot_open_dir(const struct cg_slot *s, int *fd, char *err, size_t errlen)
+{
+    if ((*fd = open(s->dirs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+        return box_fail(err, errlen, "open %s", s->dirs[0]);
+    return 0;
+}
+
 int cg_slot_stats(const struct cg_slot *s, struct cg_stats *st)
 {
     const char *dir = s->dirs[0];

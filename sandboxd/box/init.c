@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/sched.h>   /* struct clone_args, CLONE_INTO_CGROUP */
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -241,6 +243,21 @@ static pid_t start_program(struct program_start *s)
 }
 #endif
 
+/* cgroup v2: the program is born in the run's cgroup (clone3 with
+ * CLONE_INTO_CGROUP, Linux 5.7) instead of moving itself in, which
+ * write-locks every thread group of the machine and waits for an RCU
+ * grace period (cgroup.h). A fork, not CLONE_VM: clone3 starts a CLONE_VM
+ * child on a stack of its own, which C code cannot continue on. */
+static pid_t start_program_in(struct program_start *s, int cgroup)
+{
+    struct clone_args args = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+                              .cgroup = (__u64)cgroup};
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0)
+        program_entry(s);
+    return pid;
+}
+
 /* One run request: fresh /tmp and /box, the program, its reaping. */
 static void serve_run(const struct box_plan *p)
 {
@@ -251,14 +268,19 @@ static void serve_run(const struct box_plan *p)
     long len = ns_recv(KEEPER_FD_SOCK, &req, sizeof req, fds, &nfds);
     if (len <= 0)
         _exit(0);   /* the daemon closed the slot */
-    if (unpack(&args, &req, len) != 0 || nfds != RUN_NFDS + req.channel + (int)req.ncgroups)
+    if (unpack(&args, &req, len) != 0 || nfds != RUN_NFDS + req.channel + (int)req.ncgroups
+        || (req.born_in_cgroup && req.ncgroups != 1))
         _exit(127);
     int ctl = fds[RUN_FD_CTL];
     if (mount_run_dirs(&req.limits, req.job_dir_writable, p->uid, p->gid, KEEPER_FD_JOB,
                        err, sizeof err) != 0)
         fail_setup(ctl, err);
-    struct program_start start = {.plan = p, .args = &args, .fds = fds, .nfds = nfds};
-    pid_t program = start_program(&start);
+    /* born in its cgroup, the program has no cgroup file to join */
+    int own = RUN_NFDS + req.channel;
+    struct program_start start = {.plan = p, .args = &args, .fds = fds,
+                                  .nfds = req.born_in_cgroup ? own : nfds};
+    pid_t program = req.born_in_cgroup ? start_program_in(&start, fds[own])
+                                       : start_program(&start);
     ns_close_fds(fds + RUN_FD_IN, nfds - RUN_FD_IN);
     if (program < 0) {
         box_fail(err, sizeof err, "fork program");

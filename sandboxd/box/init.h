@@ -38,6 +38,9 @@ struct run_request {
     bool job_dir_writable;
     bool channel;
     unsigned ncgroups;
+    /* cgroup v2: the one cgroup descriptor is the run's directory, and the
+     * program is cloned into it rather than moving itself in */
+    bool born_in_cgroup;
     unsigned argc, envc;
     char text[RUN_TEXT_MAX];   /* argv then env, each NUL-terminated */
 };
