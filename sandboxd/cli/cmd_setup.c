@@ -246,7 +246,7 @@ static void report_connections(PGconn *conn)
     PGresult *res = db_query(conn, "SELECT current_setting('max_connections')",
                              0, NULL, err, sizeof err);
     if (res && PQntuples(res) == 1)
-        printf("max_connections = %s: keep MaxRequestWorkers/ThreadsPerChild x DBDMax"
+        printf("max_connections = %s: keep MaxRequestWorkers/ThreadsPerChild x (DBDMax + 1)"
                " + sandboxd hosts x 2 + 5 below it (docs/install.md, Sizing)\n",
                PQgetvalue(res, 0, 0));
     PQclear(res);
