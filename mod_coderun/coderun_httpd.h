@@ -104,6 +104,7 @@ enum { JOB_COL_ID = 0, JOB_COL_STATE = 1, JOB_COL_MODE = 3, JOB_COL_ERROR = 10, 
 struct result_read {
     struct db_rows *job;      /* one row, JOB_COL_* */
     struct db_rows *cases;    /* a row per case; none before the job finished */
+    const char *cache_key;    /* the reader and the job (result_cache.h) */
 };
 /* GET of the route's job with the route's statement (SQL_RESULT or
  * SQL_RESULT_PROBLEM): authentication, job and cases in one statement,
@@ -116,8 +117,15 @@ int read_result(request_rec *r, const struct route *route, const char *label,
  * reply_result_begin sets the headers (ETag and Cache-Control for an ended
  * job) and opens the document, or answers 304 and returns -1; the caller
  * writes the members, reply_result_end closes it. */
-int reply_result_begin(request_rec *r, const struct db_rows *job, struct json_stream *s);
-int reply_result_end(request_rec *r, struct json_stream *s);
+int reply_result_begin(request_rec *r, const struct result_read *rd, struct json_stream *s);
+/* Closes the document; an ended job's whole answer goes into the child's
+ * cache (result_cache.h) ... */
+int reply_result_end(struct json_stream *s);
+/* ... from which a later read of it by the same reader is answered (1:
+ * answered, with 304 for its ETag, or 401 without a key; 0: not cached). */
+int reply_cached_result(request_rec *r, const struct route *route);
+/* The child's cache, freed with pchild. */
+void result_cache_start(apr_pool_t *pchild);
 
 /* handlers_*_httpd.c */
 int handle_run(request_rec *r, const struct coderun_limits *limits,

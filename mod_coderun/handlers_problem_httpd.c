@@ -46,15 +46,15 @@ int handle_result_problem(request_rec *r, const struct route *route, int wait_ms
     struct problem_case_row *rows;
     int i, n;
 
-    if (read_result(r, route, SQL_RESULT_PROBLEM, wait_ms, &rd))
+    if (reply_cached_result(r, route) || read_result(r, route, SQL_RESULT_PROBLEM, wait_ms, &rd))
         return OK;
     n = db_row_count(rd.cases);
     rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));
     for (i = 0; i < n; i++)
         fill_case(rd.cases, i, &rows[i]);
-    if (reply_result_begin(r, rd.job, &s) != 0)
+    if (reply_result_begin(r, &rd, &s) != 0)
         return OK;
     problem_json_write(db_value(rd.job, 0, JOB_COL_STATE), db_value(rd.job, 0, JOB_COL_ERROR),
                        rows, n, &s);
-    return reply_result_end(r, &s);
+    return reply_result_end(&s);
 }

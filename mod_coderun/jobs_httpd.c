@@ -8,7 +8,29 @@
 #include "coderun_httpd.h"
 #include "job_gone.h"
 #include "job_request.h"
+#include "result_cache.h"
 #include "statements.h"
+
+/* The child's copies of ended results (result_cache.h): 1024 slots, 256 KB
+ * a body at most, 32 MB in all. */
+#define CACHE_SLOTS     1024
+#define CACHE_ENTRY_MAX ((size_t)256 * 1024)
+#define CACHE_BYTES_MAX ((size_t)32 * 1024 * 1024)
+static struct result_cache *cache;
+
+static apr_status_t cache_stop(void *unused)
+{
+    (void)unused;
+    result_cache_destroy(cache);
+    cache = NULL;
+    return APR_SUCCESS;
+}
+
+void result_cache_start(apr_pool_t *pchild)
+{
+    cache = result_cache_create(CACHE_SLOTS, CACHE_ENTRY_MAX, CACHE_BYTES_MAX);
+    apr_pool_cleanup_register(pchild, NULL, cache_stop, apr_pool_cleanup_null);
+}
 
 /* The HTTP status of each outcome of coderun.submit_job but 'queued'. */
 static int submit_status(const char *outcome)
@@ -133,6 +155,15 @@ static struct db_rows *result_job(request_rec *r, const struct db_rows *rows,
     return job;
 }
 
+/* Who reads which job through which API: a cached body is only ever
+ * served to the identity it was read for. */
+static const char *cache_key(request_rec *r, const struct route *route,
+                             const struct caller *caller)
+{
+    return apr_pstrcat(r->pool, route->kind == ROUTE_RESULT_PROBLEM ? "p " : "r ",
+                       route->id, " ", caller->digest, " ", caller->anonymous, NULL);
+}
+
 /* One read: 0, or -1 after answering. */
 static int read_once(request_rec *r, const char *label, const char **args,
                      const struct caller *caller, struct db_rows **rows,
@@ -167,6 +198,7 @@ int read_result(request_rec *r, const struct route *route, const char *label,
     args[3] = route->id;
     /* Each API sees its own jobs only: a problem job is no /result of /run. */
     args[4] = route->kind == ROUTE_RESULT_PROBLEM ? "true" : "false";
+    out->cache_key = cache_key(r, route, &caller);
     /* Listed before the first read, so an end committed in between is not missed. */
     if (wait_ms > 0)
         w = wait_begin(r, route->id);
@@ -192,29 +224,110 @@ static void emit_to_client(void *ctx, const char *text, size_t len)
     ap_rwrite(text, (int)len, ctx);
 }
 
-int reply_result_begin(request_rec *r, const struct db_rows *job, struct json_stream *s)
-{
-    const char *etag, *asked;
+/* An ended job's answer, written to the client and copied for the cache
+ * while it stays under CACHE_ENTRY_MAX. */
+struct capture {
+    request_rec *r;
+    const char *key, *etag;
+    char *body;                   /* NULL once too large */
+    size_t len, size;
+};
 
-    if (job_ended(job)) {
-        /* An ended job never changes: its id is its version. */
-        etag = apr_pstrcat(r->pool, "\"", db_value(job, 0, JOB_COL_ID), "\"", NULL);
-        apr_table_setn(r->headers_out, "ETag", etag);
-        apr_table_setn(r->headers_out, "Cache-Control", "private, immutable");
-        asked = apr_table_get(r->headers_in, "If-None-Match");
-        if (asked && (strcmp(asked, "*") == 0 || ap_find_list_item(r->pool, asked, etag))) {
-            r->status = HTTP_NOT_MODIFIED;
-            return -1;
-        }
+static void capture_add(struct capture *c, const char *text, size_t len)
+{
+    if (c->body && c->len + len > CACHE_ENTRY_MAX)
+        c->body = NULL;
+    if (!c->body)
+        return;
+    if (c->len + len > c->size) {
+        char *grown;
+
+        c->size = c->len + len > 2 * c->size ? c->len + len : 2 * c->size;
+        grown = apr_palloc(c->r->pool, c->size);
+        memcpy(grown, c->body, c->len);
+        c->body = grown;
+    }
+    memcpy(c->body + c->len, text, len);
+    c->len += len;
+}
+
+static void emit_and_capture(void *ctx, const char *text, size_t len)
+{
+    ap_rwrite(text, (int)len, ((struct capture *)ctx)->r);
+    capture_add(ctx, text, len);
+}
+
+/* The headers of an ended job's answer: it never changes, so its id is its
+ * version. 1 after answering 304 to an If-None-Match of it. */
+static int ended_headers(request_rec *r, const char *etag)
+{
+    const char *asked = apr_table_get(r->headers_in, "If-None-Match");
+
+    apr_table_setn(r->headers_out, "ETag", etag);
+    apr_table_setn(r->headers_out, "Cache-Control", "private, immutable");
+    if (asked && (strcmp(asked, "*") == 0 || ap_find_list_item(r->pool, asked, etag))) {
+        r->status = HTTP_NOT_MODIFIED;
+        return 1;
     }
     reply_json_headers(r, HTTP_OK);
-    json_stream_begin(s, emit_to_client, r);
     return 0;
 }
 
-int reply_result_end(request_rec *r, struct json_stream *s)
+int reply_result_begin(request_rec *r, const struct result_read *rd, struct json_stream *s)
+{
+    struct capture *c;
+
+    if (!job_ended(rd->job)) {
+        reply_json_headers(r, HTTP_OK);
+        json_stream_begin(s, emit_to_client, r);
+        return 0;
+    }
+    c = apr_pcalloc(r->pool, sizeof(*c));
+    c->r = r;
+    c->key = rd->cache_key;
+    c->etag = apr_pstrcat(r->pool, "\"", db_value(rd->job, 0, JOB_COL_ID), "\"", NULL);
+    if (ended_headers(r, c->etag))
+        return -1;
+    c->size = 4096;
+    c->body = apr_palloc(r->pool, c->size);
+    json_stream_begin(s, emit_and_capture, c);
+    return 0;
+}
+
+int reply_result_end(struct json_stream *s)
 {
     json_stream_close(s, '}');
-    ap_rputc('\n', r);
+    s->emit(s->ctx, "\n", 1);
+    if (s->emit == emit_and_capture) {
+        struct capture *c = s->ctx;
+
+        if (c->body && cache)
+            result_cache_put(cache, c->key, c->etag, c->body, c->len, apr_time_now());
+    }
     return OK;
+}
+
+static void take_cached(void *ctx, const char *etag, const char *body, size_t len)
+{
+    struct capture *c = ctx;
+
+    c->etag = apr_pstrdup(c->r->pool, etag);
+    c->body = apr_pmemdup(c->r->pool, body, len);
+    c->len = len;
+}
+
+int reply_cached_result(request_rec *r, const struct route *route)
+{
+    struct capture c = { r, NULL, NULL, NULL, 0, 0 };
+    struct caller caller;
+
+    if (!cache)
+        return 0;
+    if (identify_caller(r, &caller))
+        return 1;
+    if (!result_cache_get(cache, cache_key(r, route, &caller), apr_time_now(), take_cached, &c))
+        return 0;
+    if (!ended_headers(r, c.etag))
+        ap_rwrite(c.body, (int)c.len, r);
+    return 1;
 }

@@ -287,6 +287,7 @@ static int coderun_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void coderun_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    result_cache_start(pchild);
     dispatch_start(pchild, s);
 }
 

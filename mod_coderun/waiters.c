@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fnv1a.h"
 #include "waiters.h"
 
 #define BUCKETS 256
@@ -16,11 +17,7 @@ struct waiters {
 
 static unsigned bucket_of(const char *id)
 {
-    uint32_t h = 2166136261u;         /* FNV-1a */
-
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 16777619u;
-    return h % BUCKETS;
+    return fnv1a(id) % BUCKETS;
 }
 
 struct waiters *waiters_create(void)

@@ -8,6 +8,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Coderun::Stack;
 use Coderun::Test qw(is_error job_count);
+use Time::HiRes qw(time);
 
 my $stack = Coderun::Stack->for_tests;
 my $job = { code => 'return input_str', inputs => ['a'] };
@@ -58,6 +59,28 @@ subtest 'revoked key is 401' => sub {
     is_unauthorized($stack->post_json('/run', $job, key => $token), 'POST with a revoked key');
     is_unauthorized($stack->get_json("/result/$res->{json}{exec_id}", key => $token), 'GET with a revoked key');
     is(job_count($stack), $count, 'no job row written with a revoked key');
+};
+
+# Each httpd child keeps an ended job's answer for the reader who read it
+# (mod_coderun/result_cache.h): read again, it comes without a database
+# round trip, to that reader only, and a revocation reaches it within
+# CODERUN_RESULT_CACHE_SECONDS (5).
+subtest 'a cached result: its reader only, revoked within 5 s' => sub {
+    my $token = $stack->add_key('cached-reader');
+    my $id = $stack->post_json('/run', $job, key => $token)->{json}{exec_id};
+    my $done = $stack->wait_result($id, key => $token);
+    is($done->{json}{status}, 'finished', 'the job ended');
+    my @reads = map { $stack->get_json("/result/$id", key => $token) } 1 .. 4;
+    is_deeply([map { $_->{content} } @reads], [($done->{content}) x 4], 'read again: the same answer each time');
+    is_deeply([map { $_->{headers}{etag} } @reads], [("\"$id\"") x 4], '  with its ETag');
+    is($stack->get_json("/result/$id", key => $token, headers => { 'if-none-match' => "\"$id\"" })->{status},
+       304, '  and 304 for it');
+    is_error($stack->get_json("/result/$id"), 404, 'another key still cannot read it');
+    $stack->revoke_key('cached-reader');
+    my $t0 = time;
+    Coderun::Stack::poll_until('the revoked key to get 401 for its cached result',
+                               sub { $stack->get_json("/result/$id", key => $token)->{status} == 401 }, 10);
+    cmp_ok(time - $t0, '<', 6, 'revoked: 401 within 5 s');
 };
 
 subtest 'GET /health needs no key' => sub {
