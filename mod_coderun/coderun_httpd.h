@@ -109,7 +109,8 @@ struct result_read {
 /* GET of the route's job with the route's statement (SQL_RESULT or
  * SQL_RESULT_PROBLEM): authentication, job and cases in one statement,
  * after waiting up to wait_ms for the job to end. 0, or -1 after answering
- * (401, 404, 503, or 304 for an If-None-Match of the ended job's ETag). */
+ * (401, 404, 503, or from the child's cache: 200, or 304 for an
+ * If-None-Match of the ended job's ETag). */
 int read_result(request_rec *r, const struct route *route, const char *label,
                 int wait_ms, struct result_read *out);
 /* Answer an ended job's result: immutable, with its ETag. */
@@ -119,11 +120,9 @@ int read_result(request_rec *r, const struct route *route, const char *label,
  * writes the members, reply_result_end closes it. */
 int reply_result_begin(request_rec *r, const struct result_read *rd, struct json_stream *s);
 /* Closes the document; an ended job's whole answer goes into the child's
- * cache (result_cache.h) ... */
+ * cache (result_cache.h), from which read_result answers the same reader
+ * again without a round trip. */
 int reply_result_end(struct json_stream *s);
-/* ... from which a later read of it by the same reader is answered (1:
- * answered, with 304 for its ETag, or 401 without a key; 0: not cached). */
-int reply_cached_result(request_rec *r, const struct route *route);
 /* The child's cache, freed with pchild. */
 void result_cache_start(apr_pool_t *pchild);
 

@@ -46,7 +46,7 @@ int handle_result_problem(request_rec *r, const struct route *route, int wait_ms
     struct problem_case_row *rows;
     int i, n;
 
-    if (reply_cached_result(r, route) || read_result(r, route, SQL_RESULT_PROBLEM, wait_ms, &rd))
+    if (read_result(r, route, SQL_RESULT_PROBLEM, wait_ms, &rd))
         return OK;
     n = db_row_count(rd.cases);
     rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));

@@ -59,7 +59,7 @@ int handle_result(request_rec *r, const struct route *route, int wait_ms)
     struct case_row *rows;
     int i, n;
 
-    if (reply_cached_result(r, route) || read_result(r, route, SQL_RESULT, wait_ms, &rd))
+    if (read_result(r, route, SQL_RESULT, wait_ms, &rd))
         return OK;
     fill_job(rd.job, &job);
     n = db_row_count(rd.cases);

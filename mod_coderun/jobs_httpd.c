@@ -180,50 +180,6 @@ static int read_once(request_rec *r, const char *label, const char **args,
     return out->job ? 0 : -1;
 }
 
-int read_result(request_rec *r, const struct route *route, const char *label,
-                int wait_ms, struct result_read *out)
-{
-    const char *args[5];
-    struct caller caller;
-    struct db_rows *rows;
-    struct wait *w = NULL;
-    apr_time_t deadline;
-    apr_interval_time_t left;
-    int rc, n;
-
-    if (identify_caller(r, &caller))
-        return -1;
-    args[0] = args[1] = caller.digest;
-    args[2] = caller.anonymous;
-    args[3] = route->id;
-    /* Each API sees its own jobs only: a problem job is no /result of /run. */
-    args[4] = route->kind == ROUTE_RESULT_PROBLEM ? "true" : "false";
-    out->cache_key = cache_key(r, route, &caller);
-    /* Listed before the first read, so an end committed in between is not missed. */
-    if (wait_ms > 0)
-        w = wait_begin(r, route->id);
-    deadline = apr_time_now() + apr_time_from_msec(wait_ms);
-    rc = read_once(r, label, args, &caller, &rows, out);
-    /* Read again when woken (its job ended, or the dispatcher lost the
-     * database and the read says whether it is still there) and at the
-     * deadline. */
-    while (rc == 0 && w && !job_ended(out->job) && (left = deadline - apr_time_now()) > 0) {
-        wait_sleep(w, left);
-        rc = read_once(r, label, args, &caller, &rows, out);
-    }
-    wait_end(r, w);
-    if (rc)
-        return -1;
-    n = strcmp(db_value(rows, 0, RESULT_COL_HAS_CASE), "true") == 0 ? db_row_count(rows) : 0;
-    out->cases = db_slice(r, rows, RESULT_COL_CASES, db_col_count(rows) - RESULT_COL_CASES, n);
-    return 0;
-}
-
-static void emit_to_client(void *ctx, const char *text, size_t len)
-{
-    ap_rwrite(text, (int)len, ctx);
-}
-
 /* An ended job's answer, written to the client and copied for the cache
  * while it stays under CACHE_ENTRY_MAX. */
 struct capture {
@@ -273,6 +229,75 @@ static int ended_headers(request_rec *r, const char *etag)
     return 0;
 }
 
+static void take_cached(void *ctx, const char *etag, const char *body, size_t len)
+{
+    struct capture *c = ctx;
+
+    c->etag = apr_pstrdup(c->r->pool, etag);
+    c->body = apr_pmemdup(c->r->pool, body, len);
+    c->len = len;
+}
+
+/* Answers from the child's cache: 1 when key was there (200, or 304 for
+ * its ETag), 0 when it was not. */
+static int answer_cached(request_rec *r, const char *key)
+{
+    struct capture c = { r, NULL, NULL, NULL, 0, 0 };
+
+    if (!cache || !result_cache_get(cache, key, apr_time_now(), take_cached, &c))
+        return 0;
+    if (!ended_headers(r, c.etag))
+        ap_rwrite(c.body, (int)c.len, r);
+    return 1;
+}
+
+int read_result(request_rec *r, const struct route *route, const char *label,
+                int wait_ms, struct result_read *out)
+{
+    const char *args[5];
+    struct caller caller;
+    struct db_rows *rows;
+    struct wait *w = NULL;
+    apr_time_t deadline;
+    apr_interval_time_t left;
+    int rc, n;
+
+    if (identify_caller(r, &caller))
+        return -1;
+    args[0] = args[1] = caller.digest;
+    args[2] = caller.anonymous;
+    args[3] = route->id;
+    /* Each API sees its own jobs only: a problem job is no /result of /run. */
+    args[4] = route->kind == ROUTE_RESULT_PROBLEM ? "true" : "false";
+    out->cache_key = cache_key(r, route, &caller);
+    /* An ended job read in the last seconds: no round trip. */
+    if (answer_cached(r, out->cache_key))
+        return -1;
+    /* Listed before the first read, so an end committed in between is not missed. */
+    if (wait_ms > 0)
+        w = wait_begin(r, route->id);
+    deadline = apr_time_now() + apr_time_from_msec(wait_ms);
+    rc = read_once(r, label, args, &caller, &rows, out);
+    /* Read again when woken (its job ended, or the dispatcher lost the
+     * database and the read says whether it is still there) and at the
+     * deadline. */
+    while (rc == 0 && w && !job_ended(out->job) && (left = deadline - apr_time_now()) > 0) {
+        wait_sleep(w, left);
+        rc = read_once(r, label, args, &caller, &rows, out);
+    }
+    wait_end(r, w);
+    if (rc)
+        return -1;
+    n = strcmp(db_value(rows, 0, RESULT_COL_HAS_CASE), "true") == 0 ? db_row_count(rows) : 0;
+    out->cases = db_slice(r, rows, RESULT_COL_CASES, db_col_count(rows) - RESULT_COL_CASES, n);
+    return 0;
+}
+
+static void emit_to_client(void *ctx, const char *text, size_t len)
+{
+    ap_rwrite(text, (int)len, ctx);
+}
+
 int reply_result_begin(request_rec *r, const struct result_read *rd, struct json_stream *s)
 {
     struct capture *c;
@@ -305,29 +330,4 @@ int reply_result_end(struct json_stream *s)
             result_cache_put(cache, c->key, c->etag, c->body, c->len, apr_time_now());
     }
     return OK;
-}
-
-static void take_cached(void *ctx, const char *etag, const char *body, size_t len)
-{
-    struct capture *c = ctx;
-
-    c->etag = apr_pstrdup(c->r->pool, etag);
-    c->body = apr_pmemdup(c->r->pool, body, len);
-    c->len = len;
-}
-
-int reply_cached_result(request_rec *r, const struct route *route)
-{
-    struct capture c = { r, NULL, NULL, NULL, 0, 0 };
-    struct caller caller;
-
-    if (!cache)
-        return 0;
-    if (identify_caller(r, &caller))
-        return 1;
-    if (!result_cache_get(cache, cache_key(r, route, &caller), apr_time_now(), take_cached, &c))
-        return 0;
-    if (!ended_headers(r, c.etag))
-        ap_rwrite(c.body, (int)c.len, r);
-    return 1;
 }
