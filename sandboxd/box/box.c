@@ -160,7 +160,7 @@ int run_prepare(struct run *r, const struct box_config *cfg, char *err, size_t e
     if (hierarchy.kind != CG_NONE
         && (cg_slot_create(&hierarchy, name, &spec->limits, &r->cg, err, errlen) != 0
             || (born_in_cgroup(r) ? cg_slot_open_dir(&r->cg, join, err, errlen)
-                                  : cg_slot_open_procs(&r->cg, join, err, errlen)) != 0))
+                                  : cg_slot_open_join(&r->cg, join, err, errlen)) != 0))
         return -1;
     r->nbox_fds += r->cg.ndirs;
     return 0;

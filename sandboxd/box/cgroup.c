@@ -370,7 +370,7 @@ int cg_slot_create(const struct cg_hier *h, const char *name, const struct box_l
     return 0;
 }
 
-int cg_slot_open_procs(const struct cg_slot *s, int *fds, char *err, size_t errlen)
+int cg_slot_open_join(const struct cg_slot *s, int *fds, char *err, size_t errlen)
 {
     /* v1: the program is one thread when it joins, so its thread moving
      * (tasks) is its whole process moving. Writing cgroup.procs instead

@@ -50,7 +50,7 @@ int cg_slot_create(const struct cg_hier *h, const char *name, const struct box_l
                    struct cg_slot *s, char *err, size_t errlen);
 /* Opens the file of each directory that the box's program writes "0" to,
  * to move itself in before it starts, into fds[0..ndirs). */
-int cg_slot_open_procs(const struct cg_slot *s, int *fds, char *err, size_t errlen);
+int cg_slot_open_join(const struct cg_slot *s, int *fds, char *err, size_t errlen);
 /* v2: the run's directory, for clone3(CLONE_INTO_CGROUP). A process born
  * in a cgroup never moves: moving one through cgroup.procs write-locks
  * every thread group on the machine and waits for an RCU grace period
